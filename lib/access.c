@@ -1,0 +1,86 @@
+#include "access.h"
+#include "base.h"
+#include "race.h"
+#include "shadow.h"
+
+static const unsigned sizelog_of[9] = { 0, 0, 1, 0, 2, 0, 0, 0, 3 };
+
+static inline int overlap(unsigned off1, unsigned size1, unsigned off2, unsigned size2)
+{
+	return off1 < off2 + size2 && off2 < off1 + size1;
+}
+
+void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
+	       int is_atomic, uintptr_t pc)
+{
+	pv_cell *cells = pv_shadow_cells(addr);
+	const uint32_t slot = t->slot;
+	const pv_epoch epoch = pv_thread_epoch(t);
+	const unsigned off = addr & (PV_GRANULE - 1);
+	const unsigned sizelog = sizelog_of[size];
+	int store = -1, subsumed = -1;
+
+	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
+		uint64_t m = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
+		if (m == 0) {
+			if (store < 0)
+				store = i;
+			continue;
+		}
+		unsigned moff = PV_CELL_OFF(m), msize = 1u << PV_CELL_SIZELOG(m);
+		int same_range = moff == off && PV_CELL_SIZELOG(m) == sizelog;
+		/* The old access tells nothing the new one won't: it may go. */
+		int weaker = same_range && (is_write || !PV_CELL_WRITE(m)) &&
+			     (!is_atomic || PV_CELL_ATOMIC(m));
+		if (PV_CELL_SLOT(m) == slot) {
+			if (weaker && PV_CELL_EPOCH(m) == epoch && PV_CELL_WRITE(m) == (unsigned)is_write &&
+			    PV_CELL_ATOMIC(m) == (unsigned)is_atomic)
+				return; /* already remembered */
+			if (weaker)
+				store = i;
+			continue;
+		}
+		if (!overlap(off, size, moff, msize) || (!is_write && !PV_CELL_WRITE(m)) ||
+		    (is_atomic && PV_CELL_ATOMIC(m)))
+			continue;
+		if (pv_vc_covers(&t->vc, PV_CELL_SLOT(m), PV_CELL_EPOCH(m))) {
+			if (weaker && subsumed < 0)
+				subsumed = i;
+			continue;
+		}
+		uint64_t mctx = __atomic_load_n(&cells[i].ctx, __ATOMIC_RELAXED);
+		pv_race_found(t, addr, size, is_write, is_atomic, pc,
+			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
+	}
+	if (store < 0)
+		store = subsumed >= 0 ? subsumed : (int)((epoch ^ (addr >> 3)) & (PV_SHADOW_CELLS - 1));
+	__atomic_store_n(&cells[store].ctx, pv_access_ctx(t, pc), __ATOMIC_RELAXED);
+	__atomic_store_n(&cells[store].meta,
+			 PV_CELL_MAKE(off, sizelog, is_write, is_atomic, slot, epoch),
+			 __ATOMIC_RELAXED);
+}
+
+void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
+		     uintptr_t pc)
+{
+	while (size) {
+		unsigned piece = 8;
+		while (piece > size || (addr & (piece - 1)))
+			piece >>= 1;
+		pv_access(t, addr, piece, is_write, 0, pc);
+		addr += piece;
+		size -= piece;
+	}
+}
+
+void pv_access_ctx_stack(uint64_t ctx, pv_stack *st)
+{
+	if (ctx & PV_CTX_ABS) {
+		st->n = 1;
+		st->pc[0] = (uintptr_t)(ctx & ~PV_CTX_ABS);
+		return;
+	}
+	pv_ctx c = (pv_ctx)ctx;
+	int32_t d = (int32_t)(ctx >> 32);
+	pv_ctx_expand(c, pv_ctx_func(c) + (intptr_t)d, st);
+}

@@ -1,0 +1,99 @@
+#include "base.h"
+#include "heap.h"
+
+#define NBUCKETS (1u << 14)
+
+typedef struct block {
+	uintptr_t p;
+	size_t size;
+	int tid;
+	pv_ctx ctx;
+	uintptr_t pc;
+	struct block *next;
+} block;
+
+typedef struct {
+	pv_lock lock;
+	block *head;
+} bucket;
+
+static bucket table[NBUCKETS];
+
+static inline bucket *bucket_of(uintptr_t p)
+{
+	return &table[((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - 14)];
+}
+
+void pv_heap_add(uintptr_t p, size_t size, int tid, pv_ctx ctx, uintptr_t pc)
+{
+	block *b = pv_alloc(sizeof *b);
+	*b = (block){ p, size, tid, ctx, pc, NULL };
+	bucket *bk = bucket_of(p);
+	pv_lock_acquire(&bk->lock);
+	b->next = bk->head;
+	bk->head = b;
+	pv_lock_release(&bk->lock);
+}
+
+size_t pv_heap_remove(uintptr_t p)
+{
+	bucket *bk = bucket_of(p);
+	size_t size = 0;
+	block *gone = NULL;
+	pv_lock_acquire(&bk->lock);
+	for (block **b = &bk->head; *b; b = &(*b)->next)
+		if ((*b)->p == p) {
+			gone = *b;
+			*b = gone->next;
+			size = gone->size;
+			break;
+		}
+	pv_lock_release(&bk->lock);
+	pv_free(gone);
+	return size;
+}
+
+int pv_heap_find(uintptr_t addr, uintptr_t *start, size_t *size, int *tid,
+		 pv_ctx *ctx, uintptr_t *pc)
+{
+	/* Reports are rare: a scan of every block is fine here. */
+	for (unsigned i = 0; i < NBUCKETS; i++) {
+		bucket *bk = &table[i];
+		if (!__atomic_load_n(&bk->head, __ATOMIC_ACQUIRE))
+			continue;
+		int found = 0;
+		pv_lock_acquire(&bk->lock);
+		for (block *b = bk->head; b; b = b->next)
+			if (addr >= b->p && addr < b->p + (b->size ? b->size : 1)) {
+				*start = b->p;
+				*size = b->size;
+				*tid = b->tid;
+				*ctx = b->ctx;
+				*pc = b->pc;
+				found = 1;
+				break;
+			}
+		pv_lock_release(&bk->lock);
+		if (found)
+			return 0;
+	}
+	return -1;
+}
+
+void pv_heap_fork_prepare(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		pv_lock_acquire(&table[i].lock);
+}
+
+void pv_heap_fork_parent(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		pv_lock_release(&table[i].lock);
+}
+
+void pv_heap_fork_child(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		pv_lock_reset(&table[i].lock);
+}

@@ -1,0 +1,154 @@
+/* The malloc family (new blocks have no history; reports say which block),
+ * and memcpy/memmove/memset, which instrumented code calls for copies. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "access.h"
+#include "heap.h"
+#include "intercept.h"
+#include "shadow.h"
+#include "sync.h"
+#include "thread.h"
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+
+static void *on_alloc(void *p, size_t size, uintptr_t pc)
+{
+	if (!p)
+		return p;
+	pv_shadow_reset((uintptr_t)p, size);
+	pv_thread *t = pv_cur();
+	pv_heap_add((uintptr_t)p, size, t ? t->tid : -1, t ? t->ctx : 0, pc);
+	return p;
+}
+
+static void on_free(void *p)
+{
+	if (!p)
+		return;
+	size_t size = pv_heap_remove((uintptr_t)p);
+	pv_sync_forget((uintptr_t)p, size);
+}
+
+void *malloc(size_t n)
+{
+	return on_alloc(__libc_malloc(n), n, CALLER_PC);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	void *p = __libc_calloc(n, size);
+	return on_alloc(p, p ? n * size : 0, CALLER_PC);
+}
+
+void *realloc(void *p, size_t n)
+{
+	if (!p)
+		return on_alloc(__libc_malloc(n), n, CALLER_PC);
+	void *q = __libc_realloc(p, n);
+	if (!q && n)
+		return NULL; /* p is untouched */
+	on_free(p);
+	return on_alloc(q, n, CALLER_PC);
+}
+
+void free(void *p)
+{
+	on_free(p);
+	__libc_free(p);
+}
+
+void *memalign(size_t align, size_t n)
+{
+	return on_alloc(__libc_memalign(align, n), n, CALLER_PC);
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+	return on_alloc(__libc_memalign(align, n), n, CALLER_PC);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+	if (align < sizeof(void *) || (align & (align - 1)))
+		return EINVAL;
+	void *p = __libc_memalign(align, n);
+	if (!p)
+		return ENOMEM;
+	*out = on_alloc(p, n, CALLER_PC);
+	return 0;
+}
+
+void *valloc(size_t n)
+{
+	return on_alloc(__libc_memalign((size_t)sysconf(_SC_PAGESIZE), n), n, CALLER_PC);
+}
+
+void *pvalloc(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	n = (n + page - 1) & ~(page - 1);
+	return on_alloc(__libc_memalign(page, n), n, CALLER_PC);
+}
+
+/* glibc's checked copies reach its own memcpy without going through ours;
+ * volatile pointers keep the compiler from folding them back into memcpy. */
+extern void *__memcpy_chk(void *, const void *, size_t, size_t);
+extern void *__memmove_chk(void *, const void *, size_t, size_t);
+extern void *__memset_chk(void *, int, size_t, size_t);
+static void *(*volatile real_memcpy)(void *, const void *, size_t, size_t) = __memcpy_chk;
+static void *(*volatile real_memmove)(void *, const void *, size_t, size_t) = __memmove_chk;
+static void *(*volatile real_memset)(void *, int, size_t, size_t) = __memset_chk;
+
+static inline void copy_access(const void *src, void *dst, size_t n, uintptr_t pc)
+{
+	pv_thread *t = pv_cur();
+	if (!t || t->ignore || !n)
+		return;
+	if (src)
+		pv_access_range(t, (uintptr_t)src, n, 0, pc);
+	pv_access_range(t, (uintptr_t)dst, n, 1, pc);
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	copy_access(src, dst, n, CALLER_PC);
+	return real_memcpy(dst, src, n, (size_t)-1);
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	copy_access(src, dst, n, CALLER_PC);
+	return real_memmove(dst, src, n, (size_t)-1);
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	copy_access(NULL, dst, n, CALLER_PC);
+	return real_memset(dst, c, n, (size_t)-1);
+}
+
+/* Newer clang calls these instead of the libc names. */
+void *__tsan_memcpy(void *dst, const void *src, size_t n)
+{
+	copy_access(src, dst, n, CALLER_PC);
+	return real_memcpy(dst, src, n, (size_t)-1);
+}
+
+void *__tsan_memmove(void *dst, const void *src, size_t n)
+{
+	copy_access(src, dst, n, CALLER_PC);
+	return real_memmove(dst, src, n, (size_t)-1);
+}
+
+void *__tsan_memset(void *dst, int c, size_t n)
+{
+	copy_access(NULL, dst, n, CALLER_PC);
+	return real_memset(dst, c, n, (size_t)-1);
+}

@@ -1,0 +1,21 @@
+/* PVCHECK_OPTIONS: colon- or space-separated key=value pairs, read once at start. */
+#ifndef PV_OPTIONS_H
+#define PV_OPTIONS_H
+
+typedef struct {
+	char json_path[512];     /* json=FILE: append one JSON line per finding ("" = none) */
+	int report_stderr;       /* stderr=0 silences the human-readable reports */
+	int exitcode;            /* exitcode=N: status when anything was reported (66); 0 keeps the program's */
+	int halt_on_error;       /* halt_on_error=1: exit at the first report */
+	int history_frames;      /* frames=N: stack depth in reports (default 32) */
+	int deadlock_ms;         /* deadlock_ms=N: how long all threads must be blocked (1000) */
+	int detect_deadlocks;    /* deadlocks=0 disables lock-order and deadlock checks */
+} pv_options_t;
+
+/* Parse str over defaults; on a bad key or value, return -1 and put a message in err. */
+int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen);
+void pv_options_defaults(pv_options_t *o);
+/* The process's options, parsed from the environment on first use. */
+const pv_options_t *pv_options(void);
+
+#endif

@@ -1,0 +1,153 @@
+#include <stdio.h>
+#include <string.h>
+#include "access.h"
+#include "base.h"
+#include "heap.h"
+#include "race.h"
+#include "report.h"
+#include "shadow.h"
+#include "stack.h"
+
+/* One report per pair of source locations: pairs of pcs already seen are
+ * dropped without symbolizing; new pcs are symbolized and compared by
+ * file:line, since several pcs can share a line. */
+#define NSEEN 4096
+
+typedef struct {
+	uint64_t a, b;
+} pair;
+
+static pv_lock seen_lock;
+static pair seen_pcs[NSEEN];
+static pair seen_lines[NSEEN];
+
+static uint64_t line_key(uintptr_t pc)
+{
+	pv_frame f;
+	if (pv_symbolize(pc, &f) || !f.line)
+		return pc;
+	uint64_t h = 1469598103934665603ull;
+	for (const char *s = f.file; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ (uint64_t)f.line * 0x9e3779b97f4a7c15ull) | 1;
+}
+
+/* Insert the unordered pair into set; 1 if it was new. Under seen_lock. */
+static int insert(pair *set, uint64_t x, uint64_t y)
+{
+	pair p = x < y ? (pair){ x, y } : (pair){ y, x };
+	uint64_t h = (p.a * 31 + p.b) * 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < NSEEN; i++) {
+		pair *s = &set[((h >> 52) + i) & (NSEEN - 1)];
+		if (s->a == p.a && s->b == p.b)
+			return 0;
+		if (!s->a && !s->b) {
+			*s = p;
+			return 1;
+		}
+	}
+	return 1; /* full: report rather than lose a race */
+}
+
+static int first_report_of(uintptr_t pc, uintptr_t old_pc)
+{
+	pv_lock_acquire(&seen_lock);
+	int fresh = insert(seen_pcs, pc, old_pc) &&
+		    insert(seen_lines, line_key(pc), line_key(old_pc));
+	pv_lock_release(&seen_lock);
+	return fresh;
+}
+
+static const char *access_name(int is_write, int is_atomic)
+{
+	if (is_atomic)
+		return is_write ? "atomic write" : "atomic read";
+	return is_write ? "write" : "read";
+}
+
+static void add_thread(pv_report *r, const pv_thread *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < r->nthreads; i++)
+		if (r->threads[i].tid == t->tid)
+			return;
+	if (r->nthreads < PV_REPORT_MAX_THREADS)
+		pv_thread_describe(t, &r->threads[r->nthreads++]);
+}
+
+static void describe_location(pv_report *r, uintptr_t addr)
+{
+	pv_report_location *l = &r->locs[0];
+	uintptr_t start, pc;
+	size_t size;
+	int tid;
+	pv_ctx ctx;
+	if (!pv_heap_find(addr, &start, &size, &tid, &ctx, &pc)) {
+		l->kind = PV_LOC_HEAP;
+		l->start = start;
+		l->size = size;
+		l->tid = tid;
+		pv_ctx_expand(ctx, pc, &l->stack);
+	} else if (!pv_symbolize_data(addr, l->name, sizeof l->name, &start, &size)) {
+		l->kind = PV_LOC_GLOBAL;
+		l->start = start;
+		l->size = size;
+		l->tid = -1;
+	} else {
+		pv_thread *owner = pv_thread_by_stack_addr(addr);
+		if (!owner)
+			return;
+		l->kind = PV_LOC_STACK;
+		l->start = addr;
+		l->tid = owner->tid;
+		add_thread(r, owner);
+	}
+	r->nlocs = 1;
+}
+
+void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
+		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
+		   uint64_t old_meta, uint64_t old_ctx)
+{
+	t->ignore++;
+	pv_stack old;
+	pv_access_ctx_stack(old_ctx, &old);
+	if (!first_report_of(pc, old.n ? old.pc[0] : 0)) {
+		t->ignore--;
+		return;
+	}
+	pv_report *r = pv_alloc(sizeof *r);
+	r->kind = PV_REPORT_RACE;
+	snprintf(r->headline, sizeof r->headline, "data race");
+
+	pv_report_stack *cur = &r->stacks[0];
+	cur->tid = t->tid;
+	snprintf(cur->access, sizeof cur->access, "%s", access_name(is_write, is_atomic));
+	cur->size = (int)size;
+	cur->addr = addr;
+	pv_stack_unwind(&cur->stack, pc);
+
+	pv_report_stack *prev = &r->stacks[1];
+	pv_thread *other = pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));
+	prev->tid = other ? other->tid : -1;
+	snprintf(prev->access, sizeof prev->access, "%s",
+		 access_name(PV_CELL_WRITE(old_meta), PV_CELL_ATOMIC(old_meta)));
+	prev->size = 1 << PV_CELL_SIZELOG(old_meta);
+	prev->addr = gaddr + PV_CELL_OFF(old_meta);
+	if (other && other->tid == 0)
+		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by main thread",
+			 prev->access, prev->size, (void *)prev->addr);
+	else
+		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by thread T%d",
+			 prev->access, prev->size, (void *)prev->addr, prev->tid);
+	prev->stack = old;
+	r->nstacks = 2;
+
+	add_thread(r, t);
+	add_thread(r, other);
+	describe_location(r, addr);
+	pv_report_emit(r);
+	pv_free(r);
+	t->ignore--;
+}

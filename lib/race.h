@@ -1,0 +1,14 @@
+/* A race found by the access check: dedup, describe and report it. */
+#ifndef PV_RACE_H
+#define PV_RACE_H
+
+#include <stdint.h>
+#include "thread.h"
+
+/* The current access (addr, size, write, atomic, pc) conflicts with the
+ * shadow cell (old_meta, old_ctx) of granule base gaddr. */
+void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
+		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
+		   uint64_t old_meta, uint64_t old_ctx);
+
+#endif

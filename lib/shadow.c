@@ -1,0 +1,103 @@
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include "base.h"
+#include "shadow.h"
+
+/* User space is below 2^47. It is cut into 4 MiB chunks; a chunk's shadow
+ * (32 MiB of cells) is mapped the first time the chunk is touched and is
+ * backed by real pages only where written. */
+#define ADDR_BITS 47
+#define CHUNK_SHIFT 22
+#define CHUNK_SIZE (1ul << CHUNK_SHIFT)
+#define NCHUNKS (1ul << (ADDR_BITS - CHUNK_SHIFT))
+#define CHUNK_SHADOW (CHUNK_SIZE / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
+#define PAGE 4096ul
+
+static pv_cell **chunks;
+static unsigned long nmapped;
+/* Where accesses outside user space land: their history is meaningless. */
+static pv_cell scratch[PV_SHADOW_CELLS];
+
+void pv_shadow_init(void)
+{
+	if (!chunks)
+		chunks = pv_map(NCHUNKS * sizeof *chunks);
+}
+
+static pv_cell *chunk_map(unsigned long i)
+{
+	pv_cell *c = pv_map(CHUNK_SHADOW);
+	pv_cell *expect = NULL;
+	if (__atomic_compare_exchange_n(&chunks[i], &expect, c, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		__atomic_fetch_add(&nmapped, 1, __ATOMIC_RELAXED);
+		return c;
+	}
+	pv_unmap(c, CHUNK_SHADOW);
+	return expect;
+}
+
+static inline pv_cell *cell_in(pv_cell *chunk, uintptr_t addr)
+{
+	return chunk + ((addr & (CHUNK_SIZE - 1)) / PV_GRANULE) * PV_SHADOW_CELLS;
+}
+
+pv_cell *pv_shadow_cells(uintptr_t addr)
+{
+	if (PV_UNLIKELY(addr >> ADDR_BITS))
+		return scratch;
+	unsigned long i = addr >> CHUNK_SHIFT;
+	pv_cell *c = __atomic_load_n(&chunks[i], __ATOMIC_ACQUIRE);
+	if (PV_UNLIKELY(!c))
+		c = chunk_map(i);
+	return cell_in(c, addr);
+}
+
+pv_cell *pv_shadow_peek(uintptr_t addr)
+{
+	if (addr >> ADDR_BITS)
+		return NULL;
+	pv_cell *c = __atomic_load_n(&chunks[addr >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	return c ? cell_in(c, addr) : NULL;
+}
+
+/* Zero shadow bytes [lo, hi): whole pages go back to the kernel. */
+static void clear_shadow(char *lo, char *hi)
+{
+	char *plo = (char *)(((uintptr_t)lo + PAGE - 1) & ~(PAGE - 1));
+	char *phi = (char *)((uintptr_t)hi & ~(PAGE - 1));
+	if (phi - plo >= (long)(16 * PAGE)) {
+		pv_memset(lo, 0, (size_t)(plo - lo));
+		madvise(plo, (size_t)(phi - plo), MADV_DONTNEED);
+		pv_memset(phi, 0, (size_t)(hi - phi));
+	} else {
+		pv_memset(lo, 0, (size_t)(hi - lo));
+	}
+}
+
+void pv_shadow_reset(uintptr_t addr, size_t size)
+{
+	if (!size || !chunks)
+		return;
+	uintptr_t lo = addr & ~(uintptr_t)(PV_GRANULE - 1);
+	uintptr_t end = addr + size;
+	if (end < addr || end > (1ul << ADDR_BITS))
+		end = 1ul << ADDR_BITS;
+	while (lo < end) {
+		uintptr_t chunk_end = (lo | (CHUNK_SIZE - 1)) + 1;
+		uintptr_t hi = end < chunk_end ? end : chunk_end;
+		pv_cell *c = __atomic_load_n(&chunks[lo >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+		if (c) {
+			/* Granules touched by [lo, hi); a partial last one is cleared whole. */
+			uintptr_t g0 = (lo & (CHUNK_SIZE - 1)) / PV_GRANULE;
+			uintptr_t g1 = ((hi - 1) & (CHUNK_SIZE - 1)) / PV_GRANULE + 1;
+			clear_shadow((char *)(c + g0 * PV_SHADOW_CELLS),
+				     (char *)(c + g1 * PV_SHADOW_CELLS));
+		}
+		lo = hi;
+	}
+}
+
+size_t pv_shadow_mapped_bytes(void)
+{
+	return __atomic_load_n(&nmapped, __ATOMIC_RELAXED) * CHUNK_SHADOW;
+}

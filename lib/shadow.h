@@ -1,0 +1,42 @@
+/* Shadow memory: for every 8-byte granule of application memory, a few
+ * cells remembering recent accesses to it. Shadow is a two-level table of
+ * lazily mapped chunks, demand-paged by the kernel; resetting a range gives
+ * its pages back. */
+#ifndef PV_SHADOW_H
+#define PV_SHADOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PV_GRANULE 8
+#define PV_SHADOW_CELLS 4
+
+/* meta: 0 = empty; else offset(3) sizelog(2) write(1) atomic(1) slot(16) epoch(41).
+ * ctx: the access's calling context (see calltree.h) and pc, packed by access. */
+typedef struct {
+	uint64_t meta;
+	uint64_t ctx;
+} pv_cell;
+
+#define PV_CELL_OFF(m) ((unsigned)((m) & 7))
+#define PV_CELL_SIZELOG(m) ((unsigned)(((m) >> 3) & 3))
+#define PV_CELL_WRITE(m) ((unsigned)(((m) >> 5) & 1))
+#define PV_CELL_ATOMIC(m) ((unsigned)(((m) >> 6) & 1))
+#define PV_CELL_SLOT(m) ((uint32_t)(((m) >> 7) & 0xffff))
+#define PV_CELL_EPOCH(m) ((m) >> 23)
+#define PV_CELL_MAKE(off, sizelog, wr, at, slot, epoch) \
+	((uint64_t)(off) | ((uint64_t)(sizelog) << 3) | ((uint64_t)(wr) << 5) | \
+	 ((uint64_t)(at) << 6) | ((uint64_t)(slot) << 7) | ((uint64_t)(epoch) << 23))
+#define PV_MAX_SLOTS 65535
+
+/* The cells of the granule holding addr, mapping shadow on first use. */
+pv_cell *pv_shadow_cells(uintptr_t addr);
+/* The same, or NULL when the granule has never been shadowed. */
+pv_cell *pv_shadow_peek(uintptr_t addr);
+/* Forget every access to [addr, addr+size): the memory is new. */
+void pv_shadow_reset(uintptr_t addr, size_t size);
+/* Bytes of shadow currently mapped (for benchmarks). */
+size_t pv_shadow_mapped_bytes(void);
+void pv_shadow_init(void);
+
+#endif

@@ -1,0 +1,357 @@
+/* Stacks: libunwind capture, a hash-consing depot, a libdw symbolizer.
+ * Nothing here calls malloc itself (it is intercepted); libdw may, which is
+ * allowed because reports run with the thread marked as inside the runtime. */
+#define _GNU_SOURCE
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "base.h"
+#include "stack.h"
+
+/* Enough to find from_pc below deep runtime or libc frames. */
+#define UNWIND_MAX_STEPS 1024
+
+__attribute__((noinline))
+int pv_stack_unwind(pv_stack *st, uintptr_t from_pc)
+{
+	unw_context_t uc;
+	unw_cursor_t cur;
+	int n = 0, found = 0;
+
+	st->n = 0;
+	if (unw_getcontext(&uc) < 0 || unw_init_local(&cur, &uc) < 0)
+		return 0;
+	/* The cursor starts in this function: step once to reach the caller. */
+	for (int steps = 0; steps < UNWIND_MAX_STEPS && unw_step(&cur) > 0; steps++) {
+		unw_word_t ip;
+		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+			break;
+		if (from_pc && !found && ip == from_pc) {
+			found = 1;
+			n = 0;
+		}
+		if (n < PV_STACK_MAX)
+			st->pc[n++] = ip;
+		else if (found || !from_pc)
+			break;
+		/* Else keep looking for from_pc; if it never comes, the
+		 * innermost frames already kept are the whole stack. */
+	}
+	st->n = n;
+	return n;
+}
+
+/* ---- Depot ---------------------------------------------------------- */
+
+typedef struct {
+	uint32_t next;    /* id of the next entry in the bucket, 0 = end */
+	uint32_t hash;
+	uint32_t n;
+	uintptr_t pc[];
+} depot_entry;
+
+#define DEPOT_BUCKETS (1u << 16)
+#define DEPOT_L2 (1u << 16)       /* ids per second-level table */
+#define DEPOT_L1 (1u << 12)       /* so up to 2^28 stacks */
+#define DEPOT_ARENA (1u << 20)
+
+static pv_lock depot_lock = PV_LOCK_INIT;
+static uint32_t *depot_buckets;
+static depot_entry **depot_ids[DEPOT_L1];
+static uint32_t depot_next_id = 1;
+static char *arena_cur;
+static size_t arena_left;
+
+static uint32_t stack_hash(const pv_stack *st)
+{
+	/* FNV-1a over the pcs' words. */
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < st->n; i++) {
+		h ^= (uint64_t)st->pc[i];
+		h *= 1099511628211ull;
+	}
+	h ^= (uint64_t)st->n;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static void *arena_take(size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if (n > arena_left) {
+		size_t sz = n > DEPOT_ARENA ? n : DEPOT_ARENA;
+		arena_cur = pv_map(sz);
+		arena_left = sz;
+	}
+	void *p = arena_cur;
+	arena_cur += n;
+	arena_left -= n;
+	return p;
+}
+
+static depot_entry *depot_get(uint32_t id)
+{
+	if (id / DEPOT_L2 >= DEPOT_L1)
+		return NULL;
+	depot_entry **l2 = __atomic_load_n(&depot_ids[id / DEPOT_L2], __ATOMIC_ACQUIRE);
+	if (!l2)
+		return NULL;
+	return __atomic_load_n(&l2[id % DEPOT_L2], __ATOMIC_ACQUIRE);
+}
+
+static int same_stack(const depot_entry *e, uint32_t hash, const pv_stack *st)
+{
+	if (e->hash != hash || e->n != (uint32_t)st->n)
+		return 0;
+	for (int i = 0; i < st->n; i++)
+		if (e->pc[i] != st->pc[i])
+			return 0;
+	return 1;
+}
+
+pv_stack_id pv_stack_intern(const pv_stack *st)
+{
+	int n = st->n < 0 ? 0 : st->n > PV_STACK_MAX ? PV_STACK_MAX : st->n;
+	pv_stack s;
+	s.n = n;
+	pv_memcpy(s.pc, st->pc, n * sizeof(uintptr_t));
+	uint32_t hash = stack_hash(&s);
+	pv_stack_id id = 0;
+
+	pv_lock_acquire(&depot_lock);
+	if (!depot_buckets)
+		depot_buckets = pv_map(DEPOT_BUCKETS * sizeof(uint32_t));
+	uint32_t *bucket = &depot_buckets[hash % DEPOT_BUCKETS];
+	for (uint32_t i = *bucket; i; i = depot_get(i)->next) {
+		if (same_stack(depot_get(i), hash, &s)) {
+			id = i;
+			goto out;
+		}
+	}
+	if (depot_next_id / DEPOT_L2 >= DEPOT_L1)
+		goto out; /* depot full: the stack goes unremembered */
+	id = depot_next_id++;
+	depot_entry *e = arena_take(sizeof(*e) + n * sizeof(uintptr_t));
+	e->hash = hash;
+	e->n = n;
+	e->next = *bucket;
+	pv_memcpy(e->pc, s.pc, n * sizeof(uintptr_t));
+	depot_entry ***l2p = &depot_ids[id / DEPOT_L2];
+	if (!*l2p)
+		__atomic_store_n(l2p, pv_map(DEPOT_L2 * sizeof(depot_entry *)), __ATOMIC_RELEASE);
+	/* Lookups read without the lock: publish the entry once complete. */
+	__atomic_store_n(&(*l2p)[id % DEPOT_L2], e, __ATOMIC_RELEASE);
+	*bucket = id;
+out:
+	pv_lock_release(&depot_lock);
+	return id;
+}
+
+void pv_stack_lookup(pv_stack_id id, pv_stack *out)
+{
+	depot_entry *e = id ? depot_get(id) : NULL;
+	if (!e) {
+		out->n = 0;
+		return;
+	}
+	out->n = e->n;
+	pv_memcpy(out->pc, e->pc, e->n * sizeof(uintptr_t));
+}
+
+/* ---- Symbolizer ----------------------------------------------------- */
+
+static pv_lock sym_lock = PV_LOCK_INIT;
+static Dwfl *sym_dwfl;
+static char *sym_debuginfo_path;
+
+static const Dwfl_Callbacks sym_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &sym_debuginfo_path,
+};
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+/* Bounded copy that always terminates dst. */
+static void str_copy(char *dst, size_t cap, const char *src)
+{
+	size_t i = 0;
+	if (!cap)
+		return;
+	for (; src && src[i] && i + 1 < cap; i++)
+		dst[i] = src[i];
+	dst[i] = 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			b = p + 1;
+	return b;
+}
+
+/* Report the process's modules to d. Modules reported again unchanged
+ * keep their loaded ELF and DWARF, so a refresh after dlopen is cheap. */
+static int sym_report(Dwfl *d)
+{
+	dwfl_report_begin(d);
+	int r = dwfl_linux_proc_report(d, getpid());
+	if (dwfl_report_end(d, NULL, NULL) != 0)
+		r = -1;
+	return r;
+}
+
+/* Module containing addr, refreshing the view once in case of dlopen. */
+static Dwfl_Module *sym_module(Dwarf_Addr addr)
+{
+	if (!sym_dwfl) {
+		sym_dwfl = dwfl_begin(&sym_callbacks);
+		if (!sym_dwfl)
+			return NULL;
+		if (sym_report(sym_dwfl) != 0) {
+			dwfl_end(sym_dwfl);
+			sym_dwfl = NULL;
+			return NULL;
+		}
+	} else if (!dwfl_addrmodule(sym_dwfl, addr)) {
+		sym_report(sym_dwfl);
+	}
+	return dwfl_addrmodule(sym_dwfl, addr);
+}
+
+/* Name of the innermost function (inlined or not) at addr, from DWARF. */
+static const char *inlined_name(Dwfl_Module *m, Dwarf_Addr addr, Dwarf_Die **scopesp)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(m, addr, &bias);
+	*scopesp = NULL;
+	if (!cu)
+		return NULL;
+	Dwarf_Die *scopes;
+	int n = dwarf_getscopes(cu, addr - bias, &scopes);
+	if (n <= 0)
+		return NULL;
+	*scopesp = scopes;
+	for (int i = 0; i < n; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		/* Inlined instances keep their name in the abstract origin. */
+		Dwarf_Attribute a;
+		const char *name = NULL;
+		if (dwarf_attr_integrate(&scopes[i], DW_AT_name, &a))
+			name = dwarf_formstring(&a);
+		return name;
+	}
+	return NULL;
+}
+
+static void fill_source(Dwfl_Module *m, Dwarf_Addr addr, pv_frame *out)
+{
+	Dwfl_Line *line = dwfl_module_getsrc(m, addr);
+	if (!line)
+		return;
+	int lineno = 0, col = 0;
+	const char *file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+	if (!file)
+		return;
+	const char *dir = dwfl_line_comp_dir(line);
+	if (file[0] != '/' && dir && dir[0] == '/') {
+		size_t dl = str_len(dir);
+		str_copy(out->file, sizeof(out->file), dir);
+		if (dl + 1 < sizeof(out->file)) {
+			out->file[dl] = '/';
+			str_copy(out->file + dl + 1, sizeof(out->file) - dl - 1, file);
+		}
+	} else {
+		str_copy(out->file, sizeof(out->file), file);
+	}
+	out->line = lineno;
+	out->column = col;
+}
+
+int pv_symbolize(uintptr_t pc, pv_frame *out)
+{
+	pv_memset(out, 0, sizeof(*out));
+	out->pc = pc;
+	if (!pc)
+		return -1;
+	Dwarf_Addr addr = pc - 1;
+
+	pv_lock_acquire(&sym_lock);
+	Dwfl_Module *m = sym_module(addr);
+	if (!m) {
+		pv_lock_release(&sym_lock);
+		return -1;
+	}
+	Dwarf_Addr start = 0;
+	const char *mname = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	if (mname)
+		str_copy(out->module, sizeof(out->module), base_name(mname));
+	out->module_offset = pc - start;
+
+	Dwarf_Die *scopes = NULL;
+	const char *fn = inlined_name(m, addr, &scopes);
+	if (!fn) {
+		GElf_Off off;
+		GElf_Sym sym;
+		fn = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+	}
+	if (fn)
+		str_copy(out->function, sizeof(out->function), fn);
+	free(scopes); /* libdw's malloc, so libc's free */
+	fill_source(m, addr, out);
+	pv_lock_release(&sym_lock);
+	return 0;
+}
+
+int pv_symbolize_data(uintptr_t addr, char *name, size_t namelen,
+		      uintptr_t *start, size_t *size)
+{
+	int ret = -1;
+	pv_lock_acquire(&sym_lock);
+	Dwfl_Module *m = sym_module(addr);
+	if (m) {
+		GElf_Off off;
+		GElf_Sym sym;
+		const char *s = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+		if (s && (type == STT_OBJECT || type == STT_TLS) && off < sym.st_size) {
+			str_copy(name, namelen, s);
+			*start = addr - off;
+			*size = sym.st_size;
+			ret = 0;
+		}
+	}
+	pv_lock_release(&sym_lock);
+	return ret;
+}
+
+void pv_symbolize_reset(void)
+{
+	pv_lock_acquire(&sym_lock);
+	if (sym_dwfl)
+		dwfl_end(sym_dwfl);
+	sym_dwfl = NULL;
+	pv_lock_release(&sym_lock);
+}
+
+void pv_stack_after_fork_child(void)
+{
+	pv_lock_reset(&depot_lock);
+	pv_lock_reset(&sym_lock);
+	/* Another thread may have been inside libdw at fork: leak, don't end.
+	 * The next lookup reports the modules again under the child's pid. */
+	sym_dwfl = NULL;
+}

@@ -1,0 +1,142 @@
+#include "base.h"
+#include "sync.h"
+
+/* Sync objects hang off a fixed hash of buckets, each with its own lock, so
+ * unrelated mutexes and atomics never contend on a runtime lock. */
+#define NBUCKETS (1u << 16)
+
+typedef struct sync_obj {
+	uintptr_t addr;
+	struct sync_obj *next;
+	pv_vc clock[2];
+} sync_obj;
+
+typedef struct {
+	pv_lock lock;
+	sync_obj *head;
+} bucket;
+
+static bucket table[NBUCKETS];
+static long nobjs;
+
+static inline bucket *bucket_of(uintptr_t addr)
+{
+	uint64_t h = (uint64_t)addr * 0x9e3779b97f4a7c15ull;
+	return &table[h >> (64 - 16)];
+}
+
+static sync_obj *find(bucket *b, uintptr_t addr)
+{
+	for (sync_obj *o = b->head; o; o = o->next)
+		if (o->addr == addr)
+			return o;
+	return NULL;
+}
+
+static sync_obj *find_or_create(bucket *b, uintptr_t addr)
+{
+	sync_obj *o = find(b, addr);
+	if (o)
+		return o;
+	o = pv_alloc(sizeof *o);
+	o->addr = addr;
+	o->next = b->head;
+	b->head = o;
+	__atomic_fetch_add(&nobjs, 1, __ATOMIC_RELAXED);
+	return o;
+}
+
+void pv_sync_acquire(pv_thread *t, uintptr_t addr, pv_sync_clock which)
+{
+	bucket *b = bucket_of(addr);
+	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
+		return;
+	pv_lock_acquire(&b->lock);
+	sync_obj *o = find(b, addr);
+	if (o)
+		pv_vc_join(&t->vc, &o->clock[which]);
+	pv_lock_release(&b->lock);
+}
+
+void pv_sync_release(pv_thread *t, uintptr_t addr, pv_sync_clock which)
+{
+	bucket *b = bucket_of(addr);
+	pv_lock_acquire(&b->lock);
+	pv_vc_join(&find_or_create(b, addr)->clock[which], &t->vc);
+	pv_lock_release(&b->lock);
+	pv_thread_tick(t);
+}
+
+void pv_sync_release_clock(uintptr_t addr, const pv_vc *c)
+{
+	bucket *b = bucket_of(addr);
+	pv_lock_acquire(&b->lock);
+	pv_vc_join(&find_or_create(b, addr)->clock[PV_CLOCK_MAIN], c);
+	pv_lock_release(&b->lock);
+}
+
+void pv_sync_peek_clock(uintptr_t addr, pv_vc *into)
+{
+	bucket *b = bucket_of(addr);
+	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
+		return;
+	pv_lock_acquire(&b->lock);
+	sync_obj *o = find(b, addr);
+	if (o)
+		pv_vc_join(into, &o->clock[PV_CLOCK_MAIN]);
+	pv_lock_release(&b->lock);
+}
+
+static void forget_in(bucket *b, uintptr_t lo, uintptr_t hi)
+{
+	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
+		return;
+	pv_lock_acquire(&b->lock);
+	for (sync_obj **p = &b->head; *p;) {
+		sync_obj *o = *p;
+		if (o->addr >= lo && o->addr < hi) {
+			*p = o->next;
+			pv_vc_free(&o->clock[0]);
+			pv_vc_free(&o->clock[1]);
+			pv_free(o);
+			__atomic_fetch_sub(&nobjs, 1, __ATOMIC_RELAXED);
+		} else {
+			p = &o->next;
+		}
+	}
+	pv_lock_release(&b->lock);
+}
+
+void pv_sync_forget(uintptr_t addr, size_t size)
+{
+	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED) || !size)
+		return;
+	uintptr_t hi = addr + size;
+	/* Small ranges: visit the bucket of every address in them (an atomic
+	 * may be a single byte); large ones: every bucket. */
+	if (size <= 4096) {
+		for (uintptr_t a = addr; a < hi; a++)
+			forget_in(bucket_of(a), addr, hi);
+	} else {
+		for (unsigned i = 0; i < NBUCKETS; i++)
+			forget_in(&table[i], addr, hi);
+	}
+}
+
+void pv_sync_fork_prepare(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		pv_lock_acquire(&table[i].lock);
+}
+
+void pv_sync_fork_parent(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		pv_lock_release(&table[i].lock);
+}
+
+void pv_sync_fork_child(void)
+{
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		pv_lock_reset(&table[i].lock);
+}

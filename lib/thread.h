@@ -1,0 +1,75 @@
+/* The thread registry: every thread's state, its slot in vector clocks,
+ * its name and creation stack. The running thread's state is one TLS load. */
+#ifndef PV_THREAD_H
+#define PV_THREAD_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "clock.h"
+#include "calltree.h"
+#include "stack.h"
+#include "report.h"
+
+typedef enum { PV_THREAD_RUNNING, PV_THREAD_FINISHED } pv_thread_state;
+
+typedef struct pv_thread {
+	/* Read on every access: keep together. */
+	uint32_t slot;
+	int ignore;           /* > 0: inside the runtime, or accesses ignored */
+	pv_ctx ctx;           /* current calling context */
+	uintptr_t ctx_func;   /* entry pc of the innermost instrumented function */
+	pv_vc vc;             /* vc.e[slot] is this thread's current epoch */
+
+	/* Fence bookkeeping for relaxed atomics (atomic.c). */
+	pv_vc fence_acq;      /* clocks seen by relaxed loads since the last acquire fence */
+	pv_vc fence_rel;      /* clock at the last release fence */
+	int has_fence_rel;
+
+	int tid;              /* T<tid> in reports; main thread is 0 */
+	char name[32];
+	int parent_tid;
+	pv_stack_id created;  /* pthread_create's stack in the parent */
+	pthread_t pthread;
+	uintptr_t stk_lo, stk_hi;
+	pv_epoch first_epoch; /* this thread's first epoch in its slot */
+	pv_vc final_vc;       /* clock at exit, acquired by join */
+	int state;
+	int detached, joined;
+	struct pv_thread *prev_in_slot; /* earlier occupant of the slot */
+	struct pv_thread *next;         /* registry list */
+} pv_thread;
+
+extern __thread pv_thread *pv_cur_thread __attribute__((tls_model("initial-exec")));
+static inline pv_thread *pv_cur(void) { return pv_cur_thread; }
+
+/* Register the process's first thread (called once from __tsan_init). */
+pv_thread *pv_thread_init_main(void);
+/* A new thread created by parent: creation happens before its start. */
+pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created);
+/* In the new thread: install its TLS state and forget its stack's old shadow. */
+void pv_thread_start(pv_thread *t, pthread_t self);
+/* The thread is done running user code; its clock is saved for join. */
+void pv_thread_finish(pv_thread *t);
+/* pthread_create failed: the thread never ran. */
+void pv_thread_abandon(pv_thread *t);
+/* joiner acquires t's final clock; t's slot may then be reused. */
+void pv_thread_join(pv_thread *joiner, pv_thread *t);
+void pv_thread_detach(pv_thread *t);
+/* Advance t's own epoch (after a release). */
+void pv_thread_tick(pv_thread *t);
+static inline pv_epoch pv_thread_epoch(const pv_thread *t) { return t->vc.e[t->slot]; }
+
+pv_thread *pv_thread_by_pthread(pthread_t p);
+/* Which thread made the access (slot, epoch) remembered in shadow. */
+pv_thread *pv_thread_by_slot_epoch(uint32_t slot, pv_epoch e);
+/* Whose stack holds addr. */
+pv_thread *pv_thread_by_stack_addr(uintptr_t addr);
+void pv_thread_describe(const pv_thread *t, pv_report_thread *out);
+void pv_thread_set_name(pv_thread *t, const char *name);
+
+/* fork: the child keeps only the calling thread, which has seen everything. */
+void pv_thread_fork_prepare(void);
+void pv_thread_fork_parent(void);
+void pv_thread_fork_child(pv_thread *self);
+
+#endif
