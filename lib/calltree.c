@@ -79,11 +79,26 @@ uintptr_t pv_ctx_func(pv_ctx c)
 	return c ? nodes[c].func_pc : 0;
 }
 
+/* The outermost node's call site is in the code that started the thread
+ * (libc, the runtime's trampoline), which is no part of the program's story. */
 void pv_ctx_expand(pv_ctx c, uintptr_t pc, pv_stack *st)
 {
 	st->n = 0;
 	if (pc)
 		st->pc[st->n++] = pc;
-	for (; c && st->n < PV_STACK_MAX; c = nodes[c].parent)
+	for (; c && nodes[c].parent && st->n < PV_STACK_MAX; c = nodes[c].parent)
 		st->pc[st->n++] = nodes[c].call_pc;
+}
+
+void pv_ctx_trim(pv_ctx c, pv_stack *st)
+{
+	if (!c)
+		return;
+	while (nodes[c].parent)
+		c = nodes[c].parent;
+	for (int i = 0; i < st->n; i++)
+		if (st->pc[i] == nodes[c].call_pc) {
+			st->n = i;
+			return;
+		}
 }

@@ -16,7 +16,11 @@ pv_ctx pv_ctx_child(pv_ctx parent, uintptr_t call_pc, uintptr_t func_pc);
 pv_ctx pv_ctx_parent(pv_ctx c);
 uintptr_t pv_ctx_func(pv_ctx c);
 
-/* Expand c into st, innermost first, with pc as frame 0 (pc == 0: none). */
+/* Expand c into st, innermost first, with pc as frame 0 (pc == 0: none);
+ * the frames that started the thread are left out. */
 void pv_ctx_expand(pv_ctx c, uintptr_t pc, pv_stack *st);
+/* Cut an unwound stack of a thread whose context is c where the same
+ * frames begin, so both kinds of stack end alike. */
+void pv_ctx_trim(pv_ctx c, pv_stack *st);
 
 #endif

@@ -59,6 +59,7 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 	parent->ignore++;
 	pv_stack st;
 	pv_stack_unwind(&st, CALLER_PC);
+	pv_ctx_trim(parent->ctx, &st);
 	pv_thread *t = pv_thread_create(parent, pv_stack_intern(&st));
 	start_args *s = pv_alloc(sizeof *s);
 	*s = (start_args){ fn, arg, t };

@@ -127,6 +127,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	cur->size = (int)size;
 	cur->addr = addr;
 	pv_stack_unwind(&cur->stack, pc);
+	pv_ctx_trim(t->ctx, &cur->stack);
 
 	pv_report_stack *prev = &r->stacks[1];
 	pv_thread *other = pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));

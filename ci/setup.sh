@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what pvcheck needs from Debian's archive, then configure and build
+# it in build/. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+	build-essential cmake pkg-config
+	clang libclang-rt-14-dev      # the instrumenting compiler and ThreadSanitizer's runtime
+	libunwind-dev                 # stacks
+	libdw-dev libelf-dev          # symbols, file:line
+	libcunit1-dev                 # unit tests
+	libcjson-dev                  # JSON in the command
+	libinih-dev                   # case.ini
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
