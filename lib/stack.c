@@ -230,11 +230,26 @@ static Dwfl_Module *sym_module(Dwarf_Addr addr)
 	return dwfl_addrmodule(sym_dwfl, addr);
 }
 
+/* The compile unit holding addr. libdw finds it through .debug_aranges,
+ * which clang does not emit by default: in a program mixing units with and
+ * without them, it can even answer with the wrong unit. Check, and else ask
+ * each unit. */
+static Dwarf_Die *find_cu(Dwfl_Module *m, Dwarf_Addr addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(m, addr, bias);
+	if (cu && dwarf_haspc(cu, addr - *bias) > 0)
+		return cu;
+	for (cu = dwfl_module_nextcu(m, NULL, bias); cu; cu = dwfl_module_nextcu(m, cu, bias))
+		if (dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
 /* Name of the innermost function (inlined or not) at addr, from DWARF. */
 static const char *inlined_name(Dwfl_Module *m, Dwarf_Addr addr, Dwarf_Die **scopesp)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(m, addr, &bias);
+	Dwarf_Die *cu = find_cu(m, addr, &bias);
 	*scopesp = NULL;
 	if (!cu)
 		return NULL;
@@ -257,16 +272,38 @@ static const char *inlined_name(Dwfl_Module *m, Dwarf_Addr addr, Dwarf_Die **sco
 	return NULL;
 }
 
+/* file:line:column from the unit's line table, when dwfl_module_getsrc
+ * cannot find the unit by itself. */
+static const char *source_from_cu(Dwfl_Module *m, Dwarf_Addr addr, int *lineno, int *col,
+				  const char **dir)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = find_cu(m, addr, &bias);
+	if (!cu)
+		return NULL;
+	Dwarf_Line *l = dwarf_getsrc_die(cu, addr - bias);
+	if (!l)
+		return NULL;
+	dwarf_lineno(l, lineno);
+	dwarf_linecol(l, col);
+	Dwarf_Attribute a;
+	*dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a));
+	return dwarf_linesrc(l, NULL, NULL);
+}
+
 static void fill_source(Dwfl_Module *m, Dwarf_Addr addr, pv_frame *out)
 {
-	Dwfl_Line *line = dwfl_module_getsrc(m, addr);
-	if (!line)
-		return;
 	int lineno = 0, col = 0;
-	const char *file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+	const char *file, *dir = NULL;
+	Dwfl_Line *line = dwfl_module_getsrc(m, addr);
+	if (line) {
+		file = dwfl_lineinfo(line, NULL, &lineno, &col, NULL, NULL);
+		dir = dwfl_line_comp_dir(line);
+	} else {
+		file = source_from_cu(m, addr, &lineno, &col, &dir);
+	}
 	if (!file)
 		return;
-	const char *dir = dwfl_line_comp_dir(line);
 	if (file[0] != '/' && dir && dir[0] == '/') {
 		size_t dl = str_len(dir);
 		str_copy(out->file, sizeof(out->file), dir);
