@@ -1,0 +1,68 @@
+#include <stdlib.h>
+#include "build.h"
+
+#ifndef PV_CLANG
+#define PV_CLANG "clang"
+#endif
+#ifndef PV_RUNTIME_LIB
+#define PV_RUNTIME_LIB "libpvrt.a"
+#endif
+#ifndef PV_INCLUDE_DIR
+#define PV_INCLUDE_DIR "include"
+#endif
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+void pvc_toolchain_init(pvc_toolchain *t)
+{
+	t->cc = env_or("PVCHECK_CC", PV_CLANG);
+	t->runtime = env_or("PVCHECK_RUNTIME_LIB", PV_RUNTIME_LIB);
+	t->include = env_or("PVCHECK_INCLUDE_DIR", PV_INCLUDE_DIR);
+}
+
+static void add_all(pvc_list *l, char *const *v)
+{
+	for (; v && *v; v++)
+		pvc_list_add(l, *v);
+}
+
+void pvc_compile_argv(const pvc_toolchain *t, const char *src, const char *obj,
+		      char *const *cflags, pvc_list *argv)
+{
+	static char *const base[] = {
+		"-fsanitize=thread", "-g", "-O1", "-fno-omit-frame-pointer", NULL
+	};
+	pvc_list_add(argv, t->cc);
+	add_all(argv, base);
+	pvc_list_take(argv, pvc_printf("-I%s", t->include));
+	add_all(argv, cflags);
+	pvc_list_add(argv, "-c");
+	pvc_list_add(argv, src);
+	pvc_list_add(argv, "-o");
+	pvc_list_add(argv, obj);
+}
+
+void pvc_link_argv(const pvc_toolchain *t, int tsan, char *const *objs, const char *out,
+		   char *const *ldflags, pvc_list *argv)
+{
+	/* The whole archive: interceptors must win over libc even when unreferenced. */
+	static char *const libs[] = {
+		"-Wl,--no-whole-archive", "-lunwind", "-ldw", "-lelf", "-ldl", "-lpthread", "-lrt", NULL
+	};
+	pvc_list_add(argv, t->cc);
+	if (tsan)
+		pvc_list_add(argv, "-fsanitize=thread");
+	add_all(argv, objs);
+	pvc_list_add(argv, "-o");
+	pvc_list_add(argv, out);
+	add_all(argv, ldflags);
+	if (!tsan) {
+		pvc_list_add(argv, "-Wl,--whole-archive");
+		pvc_list_add(argv, t->runtime);
+		add_all(argv, libs);
+	}
+}

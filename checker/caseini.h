@@ -1,0 +1,41 @@
+/* One case of the catalogue, read from its case.ini (see cases/README.md). */
+#ifndef PVC_CASEINI_H
+#define PVC_CASEINI_H
+
+#include "util.h"
+#include "verdict.h"
+
+#define PVC_DEFAULT_TIMEOUT 30.0
+
+typedef struct {
+	char *name;          /* the section */
+	int line;            /* of its [header] */
+	pvc_list sources;    /* relative to the case directory */
+	int source_line;
+	char *expect_text, *tsan_text;
+	int expect_line, tsan_line;
+	pvc_expect expect, tsan;
+	pvc_list args;
+	int has_args;
+	pvc_list cflags, ldflags;
+	double timeout;
+} pvc_variant;
+
+typedef struct {
+	char *dir;           /* the case directory as found */
+	char *ini;           /* dir/case.ini */
+	char *id;            /* topic/name */
+	char *title, *question;
+	pvc_list args;
+	double timeout;
+	int nvariants;
+	pvc_variant *variants;
+	char *error;         /* "dir/case.ini:7: message" when the case is unusable */
+	int error_line;
+} pvc_case;
+
+/* Read dir/case.ini. -1 when the case is unusable; c->error says why. */
+int pvc_case_load(const char *dir, pvc_case *c);
+void pvc_case_free(pvc_case *c);
+
+#endif

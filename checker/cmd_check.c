@@ -1,0 +1,262 @@
+/* pvcheck [options] [PATH...]: build and run every case of the catalogue
+ * under both runtimes and compare each verdict with its expectation. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "commands.h"
+#include "discover.h"
+#include "output.h"
+#include "pool.h"
+#include "results.h"
+
+typedef struct {
+	int jobs, verbose;
+	const char *json, *junit, *sarif, *keep;
+	pvc_list paths;
+} check_args;
+
+typedef struct {
+	pvc_report *rep;
+	pvc_toolchain tools;
+	int verbose;
+} run_ctx;
+
+static int parse(int argc, char **argv, check_args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(s, "-v") || !strcmp(s, "--verbose")) {
+			a->verbose = 1;
+			continue;
+		}
+		if (!strcmp(s, "--")) {
+			for (i++; i < argc; i++)
+				pvc_list_add(&a->paths, argv[i]);
+			break;
+		}
+		if (s[0] != '-') {
+			pvc_list_add(&a->paths, s);
+			continue;
+		}
+		if (!val)
+			return pvc_usage(NULL, "an option lacks its value");
+		if (!strcmp(s, "--jobs") || !strcmp(s, "-j")) {
+			char *end;
+			long n = strtol(val, &end, 10);
+			if (*end || n < 1 || n > 256)
+				return pvc_usage(NULL, "--jobs needs a number from 1 to 256");
+			a->jobs = (int)n;
+		} else if (!strcmp(s, "--json"))
+			a->json = val;
+		else if (!strcmp(s, "--junit"))
+			a->junit = val;
+		else if (!strcmp(s, "--sarif"))
+			a->sarif = val;
+		else if (!strcmp(s, "--keep"))
+			a->keep = val;
+		else
+			return pvc_usage(NULL, "unknown option");
+		i++;
+	}
+	if (!a->paths.n)
+		pvc_list_add(&a->paths, "cases");
+	if (!a->jobs) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		a->jobs = n > 0 ? (int)n : 1;
+	}
+	return 0;
+}
+
+/* Every case under the paths, each once, in order. */
+static int find_cases(const check_args *a, pvc_list *dirs)
+{
+	for (size_t i = 0; i < a->paths.n; i++) {
+		if (pvc_discover(a->paths.v[i], dirs)) {
+			fprintf(stderr, "pvcheck: %s: %s\n", a->paths.v[i], strerror(errno));
+			return -1;
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < dirs->n; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !strcmp(dirs->v[j], dirs->v[i]);
+		if (dup)
+			free(dirs->v[i]);
+		else
+			dirs->v[k++] = dirs->v[i];
+	}
+	dirs->n = k;
+	if (dirs->v)
+		dirs->v[k] = NULL;
+	return 0;
+}
+
+static void load_cases(const pvc_list *dirs, pvc_report *rep)
+{
+	rep->cases = pvc_alloc(dirs->n * sizeof *rep->cases);
+	rep->ncases = (int)dirs->n;
+	int nvariants = 0;
+	for (size_t i = 0; i < dirs->n; i++) {
+		pvc_case *c = &rep->cases[i];
+		if (pvc_case_load(dirs->v[i], c)) {
+			fprintf(stderr, "pvcheck: %s\n", c->error);
+			rep->bad_cases++;
+			rep->disagree++;
+			continue;
+		}
+		nvariants += c->nvariants;
+	}
+	rep->results = pvc_alloc((size_t)nvariants * sizeof *rep->results);
+}
+
+static void plan(pvc_report *rep, const char *work)
+{
+	for (int i = 0; i < rep->ncases; i++) {
+		pvc_case *c = &rep->cases[i];
+		if (c->error)
+			continue;
+		for (int k = 0; k < c->nvariants; k++) {
+			pvc_result *r = &rep->results[rep->nresults++];
+			r->c = c;
+			r->v = &c->variants[k];
+			r->dir = pvc_printf("%s/%s/%s", work, c->id, r->v->name);
+			/* Two roots may hold cases of the same topic/name. */
+			for (int j = 0; j < rep->nresults - 1; j++)
+				if (!strcmp(rep->results[j].dir, r->dir)) {
+					free(r->dir);
+					r->dir = pvc_printf("%s/%s-%d/%s", work, c->id, i, r->v->name);
+					break;
+				}
+		}
+	}
+}
+
+static int job(int i, void *p)
+{
+	run_ctx *ctx = p;
+	return pvc_variant_run(&ctx->rep->results[i], &ctx->tools, ctx->verbose) ? 1 : 0;
+}
+
+static void done(int i, int status, void *p)
+{
+	run_ctx *ctx = p;
+	pvc_result *r = &ctx->rep->results[i];
+	if (status == -1)
+		r->internal = pvc_strdup("could not start a worker process");
+	else if (WIFSIGNALED(status))
+		r->internal = pvc_printf("the worker died of signal %d", WTERMSIG(status));
+	else if (WEXITSTATUS(status))
+		r->internal = pvc_printf("the worker could not write to %s", r->dir);
+	pvc_result_load(r);
+	if (!r->pv.agrees)
+		ctx->rep->disagree++;
+	if (!r->ts.agrees)
+		ctx->rep->tsan_differs++;
+	if (ctx->verbose)
+		fprintf(stderr, "pvcheck: %s %s: %s\n", r->c->id, r->v->name, pvc_agreement(r));
+}
+
+static char *work_dir(const check_args *a)
+{
+	if (a->keep) {
+		if (pvc_mkdirs(a->keep)) {
+			fprintf(stderr, "pvcheck: cannot make %s: %s\n", a->keep, strerror(errno));
+			return NULL;
+		}
+		char *abs = realpath(a->keep, NULL);
+		return abs ? abs : pvc_strdup(a->keep);
+	}
+	const char *tmp = getenv("TMPDIR");
+	char *dir = pvc_printf("%s/pvcheck-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+static int write_outputs(const check_args *a, const pvc_report *rep)
+{
+	int rc = 0;
+	struct { const char *path; int (*fn)(const char *, const pvc_report *); } outs[] = {
+		{ a->json, pvc_write_json }, { a->junit, pvc_write_junit }, { a->sarif, pvc_write_sarif },
+	};
+	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
+		if (outs[i].path && outs[i].fn(outs[i].path, rep)) {
+			fprintf(stderr, "pvcheck: cannot write %s: %s\n", outs[i].path, strerror(errno));
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static void free_report(pvc_report *rep)
+{
+	for (int i = 0; i < rep->nresults; i++)
+		pvc_result_free(&rep->results[i]);
+	for (int i = 0; i < rep->ncases; i++)
+		pvc_case_free(&rep->cases[i]);
+	free(rep->results);
+	free(rep->cases);
+}
+
+static int run_all(const check_args *a, pvc_report *rep, const char *work)
+{
+	run_ctx ctx = { .rep = rep, .verbose = a->verbose };
+	pvc_toolchain_init(&ctx.tools);
+	plan(rep, work);
+	fflush(NULL);   /* workers must not repeat our buffered output */
+	if (pvc_pool_run(rep->nresults, a->jobs, job, done, &ctx)) {
+		fprintf(stderr, "pvcheck: interrupted\n");
+		return 130;
+	}
+	pvc_print_table(stdout, rep);
+	pvc_print_details(stdout, rep);
+	int rc = rep->disagree ? 1 : 0;
+	if (write_outputs(a, rep))
+		rc = rc ? rc : 1;
+	return rc;
+}
+
+int pvc_cmd_check(int argc, char **argv)
+{
+	check_args a = {0};
+	if (parse(argc, argv, &a)) {
+		pvc_list_free(&a.paths);
+		return PVC_EXIT_USAGE;
+	}
+	pvc_list dirs = {0};
+	int rc = find_cases(&a, &dirs);
+	if (!rc && !dirs.n) {
+		fprintf(stderr, "pvcheck: no cases (directories with a case.ini) under");
+		for (size_t i = 0; i < a.paths.n; i++)
+			fprintf(stderr, " %s", a.paths.v[i]);
+		fputc('\n', stderr);
+		rc = -1;
+	}
+	if (rc) {
+		pvc_list_free(&dirs);
+		pvc_list_free(&a.paths);
+		return PVC_EXIT_USAGE;
+	}
+	pvc_report rep = {0};
+	load_cases(&dirs, &rep);
+	pvc_list_free(&dirs);
+	char *work = work_dir(&a);
+	rc = work ? run_all(&a, &rep, work) : 1;
+	if (work && !a.keep)
+		pvc_rmtree(work);
+	else if (work && a.verbose)
+		fprintf(stderr, "pvcheck: artefacts kept in %s\n", work);
+	free(work);
+	free_report(&rep);
+	pvc_list_free(&a.paths);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* The subcommands; each returns the process exit status. */
+#ifndef PVC_COMMANDS_H
+#define PVC_COMMANDS_H
+
+#define PVC_EXIT_FOUND 66     /* pvcheck run: the runtime reported something */
+#define PVC_EXIT_USAGE 2
+
+int pvc_cmd_cc(int argc, char **argv);
+int pvc_cmd_run(int argc, char **argv);
+int pvc_cmd_check(int argc, char **argv);
+
+/* Print a usage error for cmd and return PVC_EXIT_USAGE. */
+int pvc_usage(const char *cmd, const char *msg);
+
+/* PVCHECK_OPTIONS for a run whose reports go to json_path: the user's
+ * options first, ours last so that they win. */
+char *pvc_runtime_options(const char *json_path);
+/* TSAN_OPTIONS likewise. */
+char *pvc_tsan_options(void);
+
+#endif

@@ -1,0 +1,13 @@
+/* A pool of worker processes: at most n at a time, one per job. Each job's
+ * result travels through a file, so a worker that dies loses only its own. */
+#ifndef PVC_POOL_H
+#define PVC_POOL_H
+
+/* job(i, ctx) runs in a fresh child; its return value is the child's exit
+ * status. done(i, wait_status, ctx) runs in the parent as each one ends.
+ * Returns -1 when interrupted by SIGINT or SIGTERM (after the running
+ * workers have ended), else 0. */
+int pvc_pool_run(int njobs, int nworkers, int (*job)(int, void *),
+		 void (*done)(int, int, void *), void *ctx);
+
+#endif

@@ -1,0 +1,176 @@
+/* One variant, start to end, in a worker process: compile once, link twice,
+ * run under both runtimes, record the facts in result.json. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "findings.h"
+#include "commands.h"
+#include "proc.h"
+#include "results.h"
+
+#define BUILD_TIMEOUT 300.0
+
+static void trace(int verbose, char *const *argv)
+{
+	if (!verbose)
+		return;
+	pvc_buf b = {0};
+	for (int i = 0; argv[i]; i++)
+		pvc_buf_printf(&b, "%s%s", i ? " " : "+ ", argv[i]);
+	fprintf(stderr, "%s\n", b.s);
+	pvc_buf_free(&b);
+}
+
+/* Run a build tool with its output in log; 1 when it succeeded. */
+static int tool(pvc_list *argv, const char *log, int verbose)
+{
+	trace(verbose, argv->v);
+	pvc_proc_spec spec = { .argv = argv->v, .out_path = log, .err_path = log,
+			       .timeout = BUILD_TIMEOUT, .own_group = 1 };
+	pvc_proc_result res;
+	int ok = pvc_proc_run(&spec, &res) == 0 && !res.timed_out
+		&& WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0;
+	if (res.timed_out) {
+		FILE *f = fopen(log, "a");
+		if (f) {
+			fprintf(f, "pvcheck: %s took longer than %g s\n", argv->v[0], BUILD_TIMEOUT);
+			fclose(f);
+		}
+	}
+	pvc_list_free(argv);
+	return ok;
+}
+
+static char *source_path(const pvc_case *c, const char *src)
+{
+	char *rel = pvc_join(c->dir, src);
+	char *abs = realpath(rel, NULL);
+	if (!abs)
+		return rel;
+	free(rel);
+	return abs;
+}
+
+static int compile(const pvc_result *r, const pvc_toolchain *t, pvc_list *objs,
+		   cJSON *out, int verbose)
+{
+	const pvc_variant *v = r->v;
+	for (size_t i = 0; i < v->sources.n; i++) {
+		char *src = source_path(r->c, v->sources.v[i]);
+		char *obj = pvc_printf("%s/%zu.o", r->dir, i);
+		char *log = pvc_printf("%s/compile-%zu.log", r->dir, i);
+		pvc_list argv = {0};
+		pvc_compile_argv(t, src, obj, v->cflags.v, &argv);
+		int ok = tool(&argv, log, verbose);
+		pvc_list_take(objs, obj);
+		free(src);
+		if (!ok) {
+			cJSON_AddStringToObject(out, "build_log", log);
+			free(log);
+			return 0;
+		}
+		free(log);
+	}
+	return 1;
+}
+
+static int link_one(const pvc_result *r, const pvc_toolchain *t, int tsan, pvc_list *objs,
+		    const char *exe, const char *log, int verbose)
+{
+	if (!tsan && !pvc_exists(t->runtime)) {
+		char *msg = pvc_printf("pvcheck: runtime library %s not found (build the pvrt "
+				       "target, or set PVCHECK_RUNTIME_LIB)\n", t->runtime);
+		pvc_write_file(log, msg);
+		free(msg);
+		return 0;
+	}
+	pvc_list argv = {0};
+	pvc_link_argv(t, tsan, objs->v, exe, r->v->ldflags.v, &argv);
+	return tool(&argv, log, verbose);
+}
+
+static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side, int verbose)
+{
+	const char *tag = tsan ? "tsan" : "pv";
+	char *out = pvc_printf("%s/%s.out", r->dir, tag);
+	char *err = pvc_printf("%s/%s.err", r->dir, tag);
+	char *json = pvc_printf("%s/%s.json", r->dir, tag);
+	char *env[] = { tsan ? pvc_tsan_options() : pvc_runtime_options(json), NULL };
+	pvc_list argv = {0};
+	pvc_list_add(&argv, exe);
+	for (size_t i = 0; i < r->v->args.n; i++)
+		pvc_list_add(&argv, r->v->args.v[i]);
+	trace(verbose, argv.v);
+	pvc_proc_spec spec = { .argv = argv.v, .env = env, .dir = r->dir, .out_path = out,
+			       .err_path = err, .timeout = r->v->timeout,
+			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1 };
+	pvc_proc_result res;
+	int ran = pvc_proc_run(&spec, &res) == 0;
+	cJSON_AddBoolToObject(side, "ran", ran);
+	cJSON_AddNumberToObject(side, "status", ran ? res.status : 127 << 8);
+	cJSON_AddBoolToObject(side, "timed_out", ran && res.timed_out);
+	cJSON_AddBoolToObject(side, "flooded", ran && res.flooded);
+	cJSON_AddNumberToObject(side, "secs", ran ? res.secs : 0);
+	cJSON_AddStringToObject(side, "stdout", out);
+	cJSON_AddStringToObject(side, "stderr", err);
+	int bad = 0;
+	cJSON *findings;
+	if (tsan) {
+		char *text = pvc_read_file(err, NULL);
+		findings = pvc_tsan_parse(text ? text : "");
+		free(text);
+	} else {
+		findings = pvc_findings_load(json, &bad);
+	}
+	cJSON_AddItemToObject(side, "findings", findings);
+	cJSON_AddNumberToObject(side, "bad_lines", bad);
+	pvc_list_free(&argv);
+	free(env[0]);
+	free(out);
+	free(err);
+	free(json);
+}
+
+static void side(const pvc_result *r, const pvc_toolchain *t, int tsan, pvc_list *objs,
+		 cJSON *doc, int verbose)
+{
+	cJSON *s = cJSON_AddObjectToObject(doc, tsan ? "tsan" : "pvcheck");
+	char *exe = pvc_printf("%s/%s.%s", r->dir, r->v->name, tsan ? "tsan" : "pv");
+	char *log = pvc_printf("%s/link-%s.log", r->dir, tsan ? "tsan" : "pv");
+	int ok = link_one(r, t, tsan, objs, exe, log, verbose);
+	cJSON_AddBoolToObject(s, "linked", ok);
+	cJSON_AddStringToObject(s, "link_log", log);
+	if (ok)
+		run_side(r, tsan, exe, s, verbose);
+	free(exe);
+	free(log);
+}
+
+int pvc_variant_run(const pvc_result *r, const pvc_toolchain *t, int verbose)
+{
+	if (pvc_mkdirs(r->dir))
+		return -1;
+	cJSON *doc = cJSON_CreateObject();
+	pvc_list objs = {0};
+	int ok = compile(r, t, &objs, doc, verbose);
+	cJSON_AddBoolToObject(doc, "compiled", ok);
+	if (ok) {
+		side(r, t, 0, &objs, doc, verbose);
+		side(r, t, 1, &objs, doc, verbose);
+	}
+	pvc_list_free(&objs);
+	char *text = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	char *path = pvc_join(r->dir, "result.json");
+	char *tmp = pvc_join(r->dir, "result.json.tmp");
+	/* Whole or absent: the parent must never read half a result. */
+	int rc = pvc_write_file(tmp, text) || rename(tmp, path) ? -1 : 0;
+	free(text);
+	free(path);
+	free(tmp);
+	return rc;
+}
