@@ -10,8 +10,10 @@ static inline int overlap(unsigned off1, unsigned size1, unsigned off2, unsigned
 	return off1 < off2 + size2 && off2 < off1 + size1;
 }
 
-void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
-	       int is_atomic, uintptr_t pc)
+/* Inlined into the entry points below: one call per access. */
+static inline __attribute__((always_inline)) void
+access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is_atomic,
+	       uintptr_t pc)
 {
 	pv_cell *cells = pv_shadow_cells(addr);
 	const uint32_t slot = t->slot;
@@ -60,6 +62,12 @@ void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 			 __ATOMIC_RELAXED);
 }
 
+void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
+	       int is_atomic, uintptr_t pc)
+{
+	access_granule(t, addr, size, is_write, is_atomic, pc);
+}
+
 void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
 		     uintptr_t pc)
 {
@@ -67,7 +75,7 @@ void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
 		unsigned piece = 8;
 		while (piece > size || (addr & (piece - 1)))
 			piece >>= 1;
-		pv_access(t, addr, piece, is_write, 0, pc);
+		access_granule(t, addr, piece, is_write, 0, pc);
 		addr += piece;
 		size -= piece;
 	}
@@ -83,4 +91,77 @@ void pv_access_ctx_stack(uint64_t ctx, pv_stack *st)
 	pv_ctx c = (pv_ctx)ctx;
 	int32_t d = (int32_t)(ctx >> 32);
 	pv_ctx_expand(c, pv_ctx_func(c) + (intptr_t)d, st);
+}
+
+/* Entry points of instrumented code. */
+
+#define PC ((uintptr_t)__builtin_return_address(0))
+
+static inline void access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
+{
+	pv_thread *t = pv_cur();
+	if (PV_UNLIKELY(!t || t->ignore))
+		return;
+	if (PV_LIKELY((a & (PV_GRANULE - 1)) + size <= PV_GRANULE))
+		access_granule(t, a, size, is_write, 0, pc);
+	else
+		pv_access_range(t, a, size, is_write, pc);
+}
+
+#define ACCESS_ENTRIES(N)                                                                    \
+	void __tsan_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); }                  \
+	void __tsan_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); }                 \
+	void __tsan_unaligned_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); }        \
+	void __tsan_unaligned_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); }       \
+	void __tsan_volatile_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); }         \
+	void __tsan_volatile_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); }        \
+	void __tsan_unaligned_volatile_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); } \
+	void __tsan_unaligned_volatile_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); } \
+	void __tsan_read##N##_pc(void *a, void *pc) { access_at((uintptr_t)a, N, 0, (uintptr_t)pc); } \
+	void __tsan_write##N##_pc(void *a, void *pc) { access_at((uintptr_t)a, N, 1, (uintptr_t)pc); }
+
+ACCESS_ENTRIES(1)
+ACCESS_ENTRIES(2)
+ACCESS_ENTRIES(4)
+ACCESS_ENTRIES(8)
+ACCESS_ENTRIES(16)
+
+void __tsan_read_range(void *a, unsigned long size)
+{
+	pv_thread *t = pv_cur();
+	if (t && !t->ignore)
+		pv_access_range(t, (uintptr_t)a, size, 0, PC);
+}
+
+void __tsan_write_range(void *a, unsigned long size)
+{
+	pv_thread *t = pv_cur();
+	if (t && !t->ignore)
+		pv_access_range(t, (uintptr_t)a, size, 1, PC);
+}
+
+void __tsan_read_range_pc(void *a, unsigned long size, void *pc)
+{
+	pv_thread *t = pv_cur();
+	if (t && !t->ignore)
+		pv_access_range(t, (uintptr_t)a, size, 0, (uintptr_t)pc);
+}
+
+void __tsan_write_range_pc(void *a, unsigned long size, void *pc)
+{
+	pv_thread *t = pv_cur();
+	if (t && !t->ignore)
+		pv_access_range(t, (uintptr_t)a, size, 1, (uintptr_t)pc);
+}
+
+/* C++ virtual-table pointers; C never emits these but a mixed program may. */
+void __tsan_vptr_read(void **vptr_p)
+{
+	access_at((uintptr_t)vptr_p, 8, 0, PC);
+}
+
+void __tsan_vptr_update(void **vptr_p, void *new_val)
+{
+	if (*vptr_p != new_val)
+		access_at((uintptr_t)vptr_p, 8, 1, PC);
 }

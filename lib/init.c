@@ -1,9 +1,8 @@
-/* The entry points that instrumented code calls for start-up, function
- * entry/exit and plain memory accesses, and the runtime's start and end. */
+/* The runtime's start and end, and the entry points instrumented code calls
+ * at start-up, function entry/exit, and for annotations. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "access.h"
 #include "base.h"
 #include "init.h"
 #include "options.h"
@@ -69,75 +68,6 @@ void __tsan_func_exit(void)
 		return;
 	t->ctx = pv_ctx_parent(t->ctx);
 	t->ctx_func = pv_ctx_func(t->ctx);
-}
-
-static inline void access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
-{
-	pv_thread *t = pv_cur();
-	if (PV_UNLIKELY(!t || t->ignore))
-		return;
-	if (PV_LIKELY((a & (PV_GRANULE - 1)) + size <= PV_GRANULE))
-		pv_access(t, a, size, is_write, 0, pc);
-	else
-		pv_access_range(t, a, size, is_write, pc);
-}
-
-#define ACCESS_ENTRIES(N)                                                                    \
-	void __tsan_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); }                  \
-	void __tsan_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); }                 \
-	void __tsan_unaligned_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); }        \
-	void __tsan_unaligned_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); }       \
-	void __tsan_volatile_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); }         \
-	void __tsan_volatile_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); }        \
-	void __tsan_unaligned_volatile_read##N(void *a) { access_at((uintptr_t)a, N, 0, PC); } \
-	void __tsan_unaligned_volatile_write##N(void *a) { access_at((uintptr_t)a, N, 1, PC); } \
-	void __tsan_read##N##_pc(void *a, void *pc) { access_at((uintptr_t)a, N, 0, (uintptr_t)pc); } \
-	void __tsan_write##N##_pc(void *a, void *pc) { access_at((uintptr_t)a, N, 1, (uintptr_t)pc); }
-
-ACCESS_ENTRIES(1)
-ACCESS_ENTRIES(2)
-ACCESS_ENTRIES(4)
-ACCESS_ENTRIES(8)
-ACCESS_ENTRIES(16)
-
-void __tsan_read_range(void *a, unsigned long size)
-{
-	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
-		pv_access_range(t, (uintptr_t)a, size, 0, PC);
-}
-
-void __tsan_write_range(void *a, unsigned long size)
-{
-	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
-		pv_access_range(t, (uintptr_t)a, size, 1, PC);
-}
-
-void __tsan_read_range_pc(void *a, unsigned long size, void *pc)
-{
-	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
-		pv_access_range(t, (uintptr_t)a, size, 0, (uintptr_t)pc);
-}
-
-void __tsan_write_range_pc(void *a, unsigned long size, void *pc)
-{
-	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
-		pv_access_range(t, (uintptr_t)a, size, 1, (uintptr_t)pc);
-}
-
-/* C++ virtual-table pointers; C never emits these but a mixed program may. */
-void __tsan_vptr_read(void **vptr_p)
-{
-	access_at((uintptr_t)vptr_p, 8, 0, PC);
-}
-
-void __tsan_vptr_update(void **vptr_p, void *new_val)
-{
-	if (*vptr_p != new_val)
-		access_at((uintptr_t)vptr_p, 8, 1, PC);
 }
 
 /* Annotations a program may call directly. */

@@ -6,29 +6,29 @@
 /* User space is below 2^47. It is cut into 4 MiB chunks; a chunk's shadow
  * (32 MiB of cells) is mapped the first time the chunk is touched and is
  * backed by real pages only where written. */
-#define ADDR_BITS 47
-#define CHUNK_SHIFT 22
+#define ADDR_BITS PV_SHADOW_ADDR_BITS
+#define CHUNK_SHIFT PV_SHADOW_CHUNK_SHIFT
 #define CHUNK_SIZE (1ul << CHUNK_SHIFT)
 #define NCHUNKS (1ul << (ADDR_BITS - CHUNK_SHIFT))
 #define CHUNK_SHADOW (CHUNK_SIZE / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
 #define PAGE 4096ul
 
-static pv_cell **chunks;
+pv_cell **pv_shadow_chunks;
 static unsigned long nmapped;
 /* Where accesses outside user space land: their history is meaningless. */
 static pv_cell scratch[PV_SHADOW_CELLS];
 
 void pv_shadow_init(void)
 {
-	if (!chunks)
-		chunks = pv_map(NCHUNKS * sizeof *chunks);
+	if (!pv_shadow_chunks)
+		pv_shadow_chunks = pv_map(NCHUNKS * sizeof *pv_shadow_chunks);
 }
 
 static pv_cell *chunk_map(unsigned long i)
 {
 	pv_cell *c = pv_map(CHUNK_SHADOW);
 	pv_cell *expect = NULL;
-	if (__atomic_compare_exchange_n(&chunks[i], &expect, c, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (__atomic_compare_exchange_n(&pv_shadow_chunks[i], &expect, c, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		__atomic_fetch_add(&nmapped, 1, __ATOMIC_RELAXED);
 		return c;
 	}
@@ -41,13 +41,13 @@ static inline pv_cell *cell_in(pv_cell *chunk, uintptr_t addr)
 	return chunk + ((addr & (CHUNK_SIZE - 1)) / PV_GRANULE) * PV_SHADOW_CELLS;
 }
 
-pv_cell *pv_shadow_cells(uintptr_t addr)
+pv_cell *pv_shadow_cells_slow(uintptr_t addr)
 {
-	if (PV_UNLIKELY(addr >> ADDR_BITS))
+	if (addr >> ADDR_BITS)
 		return scratch;
 	unsigned long i = addr >> CHUNK_SHIFT;
-	pv_cell *c = __atomic_load_n(&chunks[i], __ATOMIC_ACQUIRE);
-	if (PV_UNLIKELY(!c))
+	pv_cell *c = __atomic_load_n(&pv_shadow_chunks[i], __ATOMIC_ACQUIRE);
+	if (!c)
 		c = chunk_map(i);
 	return cell_in(c, addr);
 }
@@ -56,7 +56,7 @@ pv_cell *pv_shadow_peek(uintptr_t addr)
 {
 	if (addr >> ADDR_BITS)
 		return NULL;
-	pv_cell *c = __atomic_load_n(&chunks[addr >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	pv_cell *c = __atomic_load_n(&pv_shadow_chunks[addr >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
 	return c ? cell_in(c, addr) : NULL;
 }
 
@@ -76,7 +76,7 @@ static void clear_shadow(char *lo, char *hi)
 
 void pv_shadow_reset(uintptr_t addr, size_t size)
 {
-	if (!size || !chunks)
+	if (!size || !pv_shadow_chunks)
 		return;
 	uintptr_t lo = addr & ~(uintptr_t)(PV_GRANULE - 1);
 	uintptr_t end = addr + size;
@@ -85,7 +85,7 @@ void pv_shadow_reset(uintptr_t addr, size_t size)
 	while (lo < end) {
 		uintptr_t chunk_end = (lo | (CHUNK_SIZE - 1)) + 1;
 		uintptr_t hi = end < chunk_end ? end : chunk_end;
-		pv_cell *c = __atomic_load_n(&chunks[lo >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+		pv_cell *c = __atomic_load_n(&pv_shadow_chunks[lo >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
 		if (c) {
 			/* Granules touched by [lo, hi); a partial last one is cleared whole. */
 			uintptr_t g0 = (lo & (CHUNK_SIZE - 1)) / PV_GRANULE;

@@ -29,8 +29,22 @@ typedef struct {
 	 ((uint64_t)(at) << 6) | ((uint64_t)(slot) << 7) | ((uint64_t)(epoch) << 23))
 #define PV_MAX_SLOTS 65535
 
+#define PV_SHADOW_ADDR_BITS 47
+#define PV_SHADOW_CHUNK_SHIFT 22
+
+/* The chunk table, read inline on every access; only shadow.c writes it. */
+extern pv_cell **pv_shadow_chunks;
+pv_cell *pv_shadow_cells_slow(uintptr_t addr);
+
 /* The cells of the granule holding addr, mapping shadow on first use. */
-pv_cell *pv_shadow_cells(uintptr_t addr);
+static inline pv_cell *pv_shadow_cells(uintptr_t addr)
+{
+	pv_cell *c = addr >> PV_SHADOW_ADDR_BITS ? 0 :
+		__atomic_load_n(&pv_shadow_chunks[addr >> PV_SHADOW_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	if (__builtin_expect(!c, 0))
+		return pv_shadow_cells_slow(addr);
+	return c + ((addr & ((1ul << PV_SHADOW_CHUNK_SHIFT) - 1)) / PV_GRANULE) * PV_SHADOW_CELLS;
+}
 /* The same, or NULL when the granule has never been shadowed. */
 pv_cell *pv_shadow_peek(uintptr_t addr);
 /* Forget every access to [addr, addr+size): the memory is new. */

@@ -17,7 +17,16 @@ typedef struct {
 } bucket;
 
 static bucket table[NBUCKETS];
-static long nobjs;
+
+/* How many objects live in each 4 KiB page (hashed, so a count may be
+ * shared): lets pv_sync_forget skip pages with none, as on almost every free. */
+#define NPAGECOUNTS (1u << 16)
+static uint32_t page_counts[NPAGECOUNTS];
+
+static inline uint32_t *page_count(uintptr_t addr)
+{
+	return &page_counts[((uint64_t)(addr >> 12) * 0x9e3779b97f4a7c15ull) >> (64 - 16)];
+}
 
 static inline bucket *bucket_of(uintptr_t addr)
 {
@@ -41,8 +50,8 @@ static sync_obj *find_or_create(bucket *b, uintptr_t addr)
 	o = pv_alloc(sizeof *o);
 	o->addr = addr;
 	o->next = b->head;
-	b->head = o;
-	__atomic_fetch_add(&nobjs, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(page_count(addr), 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->head, o, __ATOMIC_RELEASE);
 	return o;
 }
 
@@ -98,8 +107,8 @@ static void forget_in(bucket *b, uintptr_t lo, uintptr_t hi)
 			*p = o->next;
 			pv_vc_free(&o->clock[0]);
 			pv_vc_free(&o->clock[1]);
+			__atomic_fetch_sub(page_count(o->addr), 1, __ATOMIC_RELAXED);
 			pv_free(o);
-			__atomic_fetch_sub(&nobjs, 1, __ATOMIC_RELAXED);
 		} else {
 			p = &o->next;
 		}
@@ -109,17 +118,15 @@ static void forget_in(bucket *b, uintptr_t lo, uintptr_t hi)
 
 void pv_sync_forget(uintptr_t addr, size_t size)
 {
-	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED) || !size)
-		return;
-	uintptr_t hi = addr + size;
-	/* Small ranges: visit the bucket of every address in them (an atomic
-	 * may be a single byte); large ones: every bucket. */
-	if (size <= 4096) {
-		for (uintptr_t a = addr; a < hi; a++)
-			forget_in(bucket_of(a), addr, hi);
-	} else {
-		for (unsigned i = 0; i < NBUCKETS; i++)
-			forget_in(&table[i], addr, hi);
+	uintptr_t end = size > UINTPTR_MAX - addr ? UINTPTR_MAX : addr + size;
+	for (uintptr_t page = addr & ~(uintptr_t)4095; page < end; page += 4096) {
+		if (!__atomic_load_n(page_count(page), __ATOMIC_RELAXED))
+			continue;
+		uintptr_t lo = page > addr ? page : addr;
+		uintptr_t hi = end - page > 4096 ? page + 4096 : end;
+		/* Every address: an atomic may be a single byte. */
+		for (uintptr_t a = lo; a < hi; a++)
+			forget_in(bucket_of(a), lo, hi);
 	}
 }
 

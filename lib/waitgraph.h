@@ -1,0 +1,96 @@
+/* Who waits for whom, to catch a real deadlock and report it instead of
+ * hanging. Threads announce their blocking waits and lock ownership; a
+ * watchdog asks, now and then, whether every live thread has been blocked
+ * with no progress for a while. A cycle of lock waits (or joins) is certain
+ * at once and can be asked for when a wait begins.
+ *
+ * Only data and algorithms: the caller intercepts, times, reports. One
+ * process-wide state behind one runtime lock. */
+#ifndef PV_WAITGRAPH_H
+#define PV_WAITGRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lockgraph.h" /* pv_site, pv_lock_mode */
+
+typedef enum {
+	PV_WAIT_NONE,
+	PV_WAIT_MUTEX,    /* object: the mutex or spinlock; waits for its holder */
+	PV_WAIT_RDLOCK,   /* object: the rwlock; waits for its writer */
+	PV_WAIT_WRLOCK,   /* object: the rwlock; waits for its writer and readers */
+	PV_WAIT_JOIN,     /* object: the target thread's tid; waits for it */
+	PV_WAIT_COND,     /* object: the condvar; these three wait for anyone */
+	PV_WAIT_SEM,
+	PV_WAIT_BARRIER,
+} pv_wait_kind;
+
+#define PV_WG_MAX_WAITERS 32
+#define PV_WG_MAX_HOLDERS 4
+
+/* One blocked thread. */
+typedef struct {
+	int tid;
+	pv_wait_kind kind;
+	uintptr_t object;
+	pv_site site;            /* where it waits */
+	int nholders;            /* what it waits for: lock holders in its way, */
+	int holders[PV_WG_MAX_HOLDERS]; /* or the join target; none for anyone */
+} pv_wg_waiter;
+
+/* A deadlock. w[0..ncycle) is a wait-for cycle when ncycle > 0: each waits
+ * for the next, the last for w[0]. The other blocked threads follow, in the
+ * order they came alive, as many as fit. */
+typedef struct {
+	int nblocked;            /* blocked threads in all (>= n) */
+	int ncycle;
+	int n;
+	pv_wg_waiter w[PV_WG_MAX_WAITERS];
+} pv_wg_deadlock;
+
+/* Thread lifecycle. Every thread that runs user code must be alive, or a
+ * process with it running could look deadlocked. */
+void pv_wg_thread_alive(int tid);
+void pv_wg_thread_gone(int tid);
+
+/* tid is about to block (without timeout) on object. With cycle non-NULL,
+ * returns 1 and fills it if the wait closes a certain wait-for cycle
+ * through tid (lock waits and joins only): a real deadlock, now. The
+ * caller must not announce waits that cannot block: a recursive mutex it
+ * already holds, trylocks, timed waits. A non-recursive relock of a lock
+ * tid holds is the cycle tid -> tid. */
+int pv_wg_wait_begin(int tid, pv_wait_kind kind, uintptr_t object, pv_site site,
+		     pv_wg_deadlock *cycle);
+/* tid's wait returned (successfully or not). */
+void pv_wg_wait_end(int tid);
+
+/* Lock ownership: after a lock succeeds (trylock included), before an
+ * unlock, and around a condition wait (its mutex is released while it
+ * waits). Recursive holds count; an rwlock has one writer or many readers.
+ * A lock held by a thread that is gone stays held: its waiters wait forever. */
+void pv_wg_owner_acquire(int tid, uintptr_t lock, pv_lock_mode mode);
+void pv_wg_owner_release(int tid, uintptr_t lock);
+/* The locks in [addr, addr+size) are gone (destroy, free, munmap). */
+void pv_wg_forget(uintptr_t addr, size_t size);
+
+/* The same certain-cycle test as pv_wg_wait_begin, for tid as it stands. */
+int pv_wg_find_cycle(int tid, pv_wg_deadlock *out);
+
+/* The watchdog's question, with its clock's now and a threshold, both in
+ * ms. Returns 1 and fills out when every live thread has been blocked,
+ * with no wait, ownership or lifecycle change, since a call at least
+ * threshold_ms ago (the first call that sees such a state starts the
+ * clock). A stall is returned once, and not at all when
+ * pv_wg_wait_begin already returned its cycle. */
+int pv_wg_check(uint64_t now_ms, uint64_t threshold_ms, pv_wg_deadlock *out);
+
+/* Forget everything (tests). */
+void pv_wg_reset(void);
+
+/* fork: hold the lock across fork; the child keeps only the forking thread
+ * (not waiting) and the ownership of locks, which stay locked in its
+ * memory even when their holders did not come along. */
+void pv_wg_fork_prepare(void);
+void pv_wg_fork_parent(void);
+void pv_wg_fork_child(int tid);
+
+#endif
