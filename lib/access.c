@@ -20,10 +20,12 @@ access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is
 	const pv_epoch epoch = pv_thread_epoch(t);
 	const unsigned off = addr & (PV_GRANULE - 1);
 	const unsigned sizelog = sizelog_of[size];
+	uint64_t seen[PV_SHADOW_CELLS];
+	int tries = 0;
+again:;
 	int store = -1, subsumed = -1;
-
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t m = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
+		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
 		if (m == 0) {
 			if (store < 0)
 				store = i;
@@ -56,10 +58,14 @@ access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is
 	}
 	if (store < 0)
 		store = subsumed >= 0 ? subsumed : (int)((epoch ^ (addr >> 3)) & (PV_SHADOW_CELLS - 1));
+	/* Two threads that both found a cell free must not both take it, or
+	 * one access is forgotten and a race between them goes unseen. */
 	__atomic_store_n(&cells[store].ctx, pv_access_ctx(t, pc), __ATOMIC_RELAXED);
-	__atomic_store_n(&cells[store].meta,
-			 PV_CELL_MAKE(off, sizelog, is_write, is_atomic, slot, epoch),
-			 __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(&cells[store].meta, &seen[store],
+					 PV_CELL_MAKE(off, sizelog, is_write, is_atomic, slot, epoch),
+					 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+	    ++tries < 8)
+		goto again;
 }
 
 void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
