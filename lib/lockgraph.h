@@ -39,7 +39,8 @@ typedef struct {
 } pv_held;
 
 /* The thread now holds addr (after any successful lock, trylock included).
- * Holding it already in the same mode only deepens the recursion. */
+ * Holding it already only deepens the recursion; the first mode and site
+ * stay (check pv_held_find first for relock misuse). */
 void pv_held_push(pv_held *h, uintptr_t addr, pv_lock_mode mode, pv_site site);
 /* The thread releases addr once (in any order). Returns 1 and the mode it
  * was held in if it was held, 0 if not (an unlock of an unowned lock). */
