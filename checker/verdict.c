@@ -87,6 +87,9 @@ void pvc_verdict_of(const pvc_run_facts *f, pvc_words *v)
 		add(v, "crash");
 	} else if (WIFEXITED(f->status) && WEXITSTATUS(f->status) == 1) {
 		add(v, "wrong-result");
+	} else if (WIFEXITED(f->status) && WEXITSTATUS(f->status) == PVC_DEADLOCK_STATUS &&
+		   pvc_words_has(v, "deadlock")) {
+		/* The runtime ended a deadlocked program: the finding says it all. */
 	} else if (WIFEXITED(f->status) && WEXITSTATUS(f->status)) {
 		char w[PVC_WORD_LEN];
 		snprintf(w, sizeof w, "exit-%d", WEXITSTATUS(f->status));

@@ -39,6 +39,9 @@ void pvc_verdict_of(const pvc_run_facts *f, pvc_words *v);
 void pvc_words_text(const pvc_words *v, char *out, size_t len);
 int pvc_words_has(const pvc_words *v, const char *w);
 
+/* libpvrt ends a deadlocked program with this status (lib/deadlock.h). */
+#define PVC_DEADLOCK_STATUS 67
+
 /* 1 when v agrees with e. Otherwise 0 and why in out ("missing race; unexpected hang"). */
 int pvc_agrees(const pvc_expect *e, const pvc_words *v, char *why, size_t len);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "base.h"
 #include "init.h"
+#include "deadlock.h"
 #include "options.h"
 #include "report.h"
 #include "shadow.h"
@@ -38,7 +39,7 @@ void pv_runtime_init(void)
 	if (!pv_runtime_ready()) {
 		pv_options();
 		pv_shadow_init();
-		pv_thread_init_main();
+		pv_dl_thread_start(pv_thread_init_main());
 		atexit(at_exit);
 		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "access.h"
+#include "deadlock.h"
 #include "heap.h"
 #include "intercept.h"
 #include "shadow.h"
@@ -34,6 +35,7 @@ static void on_free(void *p)
 		return;
 	size_t size = pv_heap_remove((uintptr_t)p);
 	pv_sync_forget((uintptr_t)p, size);
+	pv_dl_forget((uintptr_t)p, size);
 }
 
 void *malloc(size_t n)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include <unistd.h>
+#include "deadlock.h"
 #include "heap.h"
 #include "intercept.h"
 #include "report.h"
@@ -21,14 +22,17 @@ pid_t fork(void)
 	pv_thread_fork_prepare();
 	pv_sync_fork_prepare();
 	pv_heap_fork_prepare();
+	pv_dl_fork_prepare();
 	pid_t pid = REAL(fork)();
 	if (pid == 0) {
+		pv_dl_fork_child(t);
 		pv_heap_fork_child();
 		pv_sync_fork_child();
 		pv_thread_fork_child(t);
 		pv_report_after_fork_child();
 		pv_stack_after_fork_child();
 	} else {
+		pv_dl_fork_parent();
 		pv_heap_fork_parent();
 		pv_sync_fork_parent();
 		pv_thread_fork_parent();
@@ -53,6 +57,7 @@ int munmap(void *addr, size_t len)
 	if (r == 0) {
 		pv_shadow_reset((uintptr_t)addr, len);
 		pv_sync_forget((uintptr_t)addr, len);
+		pv_dl_forget((uintptr_t)addr, len);
 	}
 	return r;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include "deadlock.h"
 #include "init.h"
 #include "intercept.h"
 #include "stack.h"
@@ -31,6 +32,7 @@ static void release(const volatile void *obj, pv_sync_clock which)
 static void fresh(const volatile void *obj, size_t size)
 {
 	pv_sync_forget(A(obj), size);
+	pv_dl_forget(A(obj), size);
 }
 
 /* ---- threads ---- */
@@ -46,7 +48,9 @@ static void *thread_start(void *p)
 	start_args s = *(start_args *)p;
 	pv_free(p);
 	pv_thread_start(s.t, pthread_self());
+	pv_dl_thread_start(s.t);
 	void *ret = s.fn(s.arg);
+	pv_dl_thread_exit(s.t, (uintptr_t)s.fn);
 	pv_thread_finish(s.t);
 	return ret;
 }
@@ -85,7 +89,13 @@ static void joined(pv_thread *t)
 int pthread_join(pthread_t th, void **ret)
 {
 	pv_thread *t = pv_thread_by_pthread(th);
+	pv_thread *self = pv_cur();
+	int watched = self && t && !self->ignore;
+	if (watched)
+		pv_dl_wait_begin(self, PV_WAIT_JOIN, (uintptr_t)t->tid, CALLER_PC);
 	int r = REAL(pthread_join)(th, ret);
+	if (watched)
+		pv_dl_wait_end(self);
 	if (r == 0)
 		joined(t);
 	return r;
@@ -121,8 +131,10 @@ int pthread_detach(pthread_t th)
 void pthread_exit(void *ret)
 {
 	pv_thread *t = pv_cur();
-	if (t)
+	if (t) {
+		pv_dl_thread_exit(t, CALLER_PC);
 		pv_thread_finish(t);
+	}
 	REAL(pthread_exit)(ret);
 	__builtin_unreachable();
 }
@@ -150,36 +162,56 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
 	return REAL(pthread_mutex_destroy)(m);
 }
 
-static int locked(const volatile void *m, int r)
+/* What relocking a mutex the thread holds does, by glibc's mutex kind. */
+static pv_relock relock_of(const pthread_mutex_t *m)
 {
-	if (r == 0 || r == EOWNERDEAD)
-		acquire(m, PV_CLOCK_MAIN);
-	return r;
+	switch (m->__data.__kind & 3) {
+	case PTHREAD_MUTEX_RECURSIVE: return PV_RELOCK_RECURSIVE;
+	case PTHREAD_MUTEX_ERRORCHECK: return PV_RELOCK_FAILS;
+	default: return PV_RELOCK_DEADLOCKS;
+	}
+}
+
+/* Wraps every lock acquisition: deadlock bookkeeping around the real call,
+ * then the acquire of the lock's clock. */
+#define LOCK(obj, mode, kind, relock, blocking, call)                                      	({                                                                                 		pv_thread *t_ = pv_cur();                                                  		int on_ = t_ && !t_->ignore;                                               		uintptr_t pc_ = CALLER_PC;                                                 		if (on_)                                                                   			pv_dl_before_lock(t_, A(obj), mode, kind, relock, blocking, pc_);  		int r_ = (call);                                                           		int got_ = r_ == 0 || r_ == EOWNERDEAD;                                    		if (on_)                                                                   			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           		if (got_)                                                                  			acquire(obj, PV_CLOCK_MAIN);                                       		r_;                                                                        	})
+
+/* Before every release: the deadlock side, then the clock's release into
+ * the side the thread held. */
+static void unlocking(const volatile void *obj, uintptr_t pc)
+{
+	pv_thread *t = pv_cur();
+	if (!t || t->ignore)
+		return;
+	int mode = pv_dl_before_unlock(t, A(obj), pc);
+	pv_sync_release(t, A(obj), mode == PV_LOCK_SHARED ? PV_CLOCK_READ : PV_CLOCK_MAIN);
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	return locked(m, REAL(pthread_mutex_lock)(m));
+	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	return locked(m, REAL(pthread_mutex_trylock)(m));
+	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	return locked(m, REAL(pthread_mutex_timedlock)(m, abstime));
+	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
-	return locked(m, REAL(pthread_mutex_clocklock)(m, clk, abstime));
+	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+		    REAL(pthread_mutex_clocklock)(m, clk, abstime));
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	release(m, PV_CLOCK_MAIN);
+	unlocking(m, CALLER_PC);
 	return REAL(pthread_mutex_unlock)(m);
 }
 
@@ -199,46 +231,26 @@ int pthread_spin_destroy(pthread_spinlock_t *s)
 
 int pthread_spin_lock(pthread_spinlock_t *s)
 {
-	return locked(s, REAL(pthread_spin_lock)(s));
+	return LOCK(s, PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *s)
 {
-	return locked(s, REAL(pthread_spin_trylock)(s));
+	return LOCK(s, PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 0,
+		    REAL(pthread_spin_trylock)(s));
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *s)
 {
-	release(s, PV_CLOCK_MAIN);
+	unlocking(s, CALLER_PC);
 	return REAL(pthread_spin_unlock)(s);
 }
 
 /* ---- rwlocks ---- */
 
-/* rwlocks this thread holds for writing: pthread_rwlock_unlock does not say
- * which side it releases. Readers release into the read clock, which only
- * writers acquire. */
-#define MAX_WRITE_HELD 32
-static __thread const void *write_held[MAX_WRITE_HELD];
-static __thread int nwrite_held;
-
-static int rd_locked(const void *l, int r)
-{
-	if (r == 0)
-		acquire(l, PV_CLOCK_MAIN);
-	return r;
-}
-
-static int wr_locked(const void *l, int r)
-{
-	if (r == 0) {
-		acquire(l, PV_CLOCK_MAIN);
-		acquire(l, PV_CLOCK_READ);
-		if (nwrite_held < MAX_WRITE_HELD)
-			write_held[nwrite_held++] = l;
-	}
-	return r;
-}
+/* Readers release into the read clock, which only writers acquire. */
+#define RDLOCK(l, blocking, call) LOCK(l, PV_LOCK_SHARED, PV_WAIT_RDLOCK, PV_RELOCK_DEADLOCKS, blocking, call)
+#define WRLOCK(l, blocking, call)                                                          	({                                                                                 		int w_ = LOCK(l, PV_LOCK_EXCL, PV_WAIT_WRLOCK, PV_RELOCK_DEADLOCKS, blocking, call); 		if (w_ == 0)                                                               			acquire(l, PV_CLOCK_READ);                                         		w_;                                                                        	})
 
 int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
 {
@@ -254,54 +266,47 @@ int pthread_rwlock_destroy(pthread_rwlock_t *l)
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-	return rd_locked(l, REAL(pthread_rwlock_rdlock)(l));
+	return RDLOCK(l, 1, REAL(pthread_rwlock_rdlock)(l));
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-	return rd_locked(l, REAL(pthread_rwlock_tryrdlock)(l));
+	return RDLOCK(l, 0, REAL(pthread_rwlock_tryrdlock)(l));
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
-	return rd_locked(l, REAL(pthread_rwlock_timedrdlock)(l, t));
+	return RDLOCK(l, 0, REAL(pthread_rwlock_timedrdlock)(l, t));
 }
 
 int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
-	return rd_locked(l, REAL(pthread_rwlock_clockrdlock)(l, c, t));
+	return RDLOCK(l, 0, REAL(pthread_rwlock_clockrdlock)(l, c, t));
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-	return wr_locked(l, REAL(pthread_rwlock_wrlock)(l));
+	return WRLOCK(l, 1, REAL(pthread_rwlock_wrlock)(l));
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-	return wr_locked(l, REAL(pthread_rwlock_trywrlock)(l));
+	return WRLOCK(l, 0, REAL(pthread_rwlock_trywrlock)(l));
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
-	return wr_locked(l, REAL(pthread_rwlock_timedwrlock)(l, t));
+	return WRLOCK(l, 0, REAL(pthread_rwlock_timedwrlock)(l, t));
 }
 
 int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
-	return wr_locked(l, REAL(pthread_rwlock_clockwrlock)(l, c, t));
+	return WRLOCK(l, 0, REAL(pthread_rwlock_clockwrlock)(l, c, t));
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	pv_sync_clock which = PV_CLOCK_READ;
-	for (int i = nwrite_held - 1; i >= 0; i--)
-		if (write_held[i] == l) {
-			write_held[i] = write_held[--nwrite_held];
-			which = PV_CLOCK_MAIN;
-			break;
-		}
-	release(l, which);
+	unlocking(l, CALLER_PC);
 	return REAL(pthread_rwlock_unlock)(l);
 }
 
@@ -339,23 +344,33 @@ static int woken(pthread_cond_t *c, pthread_mutex_t *m, int r)
 	return r;
 }
 
+#define COND_WAIT(c, m, timed, call)                                                       \
+	({                                                                                 \
+		pv_thread *t_ = pv_cur();                                                  \
+		int on_ = t_ && !t_->ignore;                                               \
+		if (on_)                                                                   \
+			pv_dl_cond_wait_begin(t_, A(c), A(m), timed, CALLER_PC);           \
+		release(m, PV_CLOCK_MAIN);                                                 \
+		int r_ = (call);                                                           \
+		if (on_)                                                                   \
+			pv_dl_cond_wait_end(t_, A(m), timed);                              \
+		woken(c, m, r_);                                                           \
+	})
+
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	release(m, PV_CLOCK_MAIN);
-	return woken(c, m, REAL_V(pthread_cond_wait, "GLIBC_2.3.2")(c, m));
+	return COND_WAIT(c, m, 0, REAL_V(pthread_cond_wait, "GLIBC_2.3.2")(c, m));
 }
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
-	release(m, PV_CLOCK_MAIN);
-	return woken(c, m, REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t));
+	return COND_WAIT(c, m, 1, REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t));
 }
 
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 			   const struct timespec *t)
 {
-	release(m, PV_CLOCK_MAIN);
-	return woken(c, m, REAL(pthread_cond_clockwait)(c, m, clk, t));
+	return COND_WAIT(c, m, 1, REAL(pthread_cond_clockwait)(c, m, clk, t));
 }
 
 /* ---- semaphores ---- */
@@ -385,9 +400,22 @@ static int sem_got(sem_t *s, int r)
 	return r;
 }
 
+/* A wait that can block for good: watched for deadlock. */
+#define WATCHED(kind, obj, call)                                                           \
+	({                                                                                 \
+		pv_thread *t_ = pv_cur();                                                  \
+		int on_ = t_ && !t_->ignore;                                               \
+		if (on_)                                                                   \
+			pv_dl_wait_begin(t_, kind, A(obj), CALLER_PC);                     \
+		int r_ = (call);                                                           \
+		if (on_)                                                                   \
+			pv_dl_wait_end(t_);                                                \
+		r_;                                                                        \
+	})
+
 int sem_wait(sem_t *s)
 {
-	return sem_got(s, REAL(sem_wait)(s));
+	return sem_got(s, WATCHED(PV_WAIT_SEM, s, REAL(sem_wait)(s)));
 }
 
 int sem_trywait(sem_t *s)
@@ -423,7 +451,7 @@ int pthread_barrier_destroy(pthread_barrier_t *b)
 int pthread_barrier_wait(pthread_barrier_t *b)
 {
 	release(b, PV_CLOCK_MAIN);
-	int r = REAL(pthread_barrier_wait)(b);
+	int r = WATCHED(PV_WAIT_BARRIER, b, REAL(pthread_barrier_wait)(b));
 	acquire(b, PV_CLOCK_MAIN);
 	return r;
 }

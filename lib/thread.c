@@ -163,6 +163,19 @@ pv_thread *pv_thread_by_pthread(pthread_t p)
 	return found;
 }
 
+pv_thread *pv_thread_by_tid(int tid)
+{
+	pv_thread *found = NULL;
+	pv_lock_acquire(&reg_lock);
+	for (pv_thread *t = all_threads; t; t = t->next)
+		if (t->tid == tid) {
+			found = t;
+			break;
+		}
+	pv_lock_release(&reg_lock);
+	return found;
+}
+
 pv_thread *pv_thread_by_slot_epoch(uint32_t slot, pv_epoch e)
 {
 	pv_thread *found = NULL;

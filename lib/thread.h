@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "clock.h"
+#include "lockgraph.h"
 #include "calltree.h"
 #include "stack.h"
 #include "report.h"
@@ -24,6 +25,8 @@ typedef struct pv_thread {
 	pv_vc fence_acq;      /* clocks seen by relaxed loads since the last acquire fence */
 	pv_vc fence_rel;      /* clock at the last release fence */
 	int has_fence_rel;
+
+	pv_held held;         /* locks this thread holds (deadlock.c) */
 
 	int tid;              /* T<tid> in reports; main thread is 0 */
 	char name[32];
@@ -60,6 +63,7 @@ void pv_thread_tick(pv_thread *t);
 static inline pv_epoch pv_thread_epoch(const pv_thread *t) { return t->vc.e[t->slot]; }
 
 pv_thread *pv_thread_by_pthread(pthread_t p);
+pv_thread *pv_thread_by_tid(int tid);
 /* Which thread made the access (slot, epoch) remembered in shadow. */
 pv_thread *pv_thread_by_slot_epoch(uint32_t slot, pv_epoch e);
 /* Whose stack holds addr. */

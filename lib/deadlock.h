@@ -1,0 +1,41 @@
+/* Deadlocks and lock misuse, for the pthread interceptors: lock-order
+ * inversions (lockgraph), real deadlocks (waitgraph plus a watchdog
+ * thread), and misuse of mutexes and condition variables. A program found
+ * deadlocked is ended with PV_DEADLOCK_STATUS once the report is out. */
+#ifndef PV_DEADLOCK_H
+#define PV_DEADLOCK_H
+
+#include <stdint.h>
+#include "thread.h"
+#include "waitgraph.h"
+
+#define PV_DEADLOCK_STATUS 67
+
+typedef enum { PV_RELOCK_DEADLOCKS, PV_RELOCK_RECURSIVE, PV_RELOCK_FAILS } pv_relock;
+
+/* Before acquiring lock m; blocking: the call can wait for it. */
+void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kind kind,
+		       pv_relock relock, int blocking, uintptr_t pc);
+/* After the attempt; acquired: the thread holds m now. */
+void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking,
+		      int acquired, uintptr_t pc);
+/* Before releasing m: which side it held (rwlocks), or -1 when it held none. */
+int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc);
+/* Condition waits release and retake m around the wait. */
+void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed, uintptr_t pc);
+void pv_dl_cond_wait_end(pv_thread *t, uintptr_t m, int timed);
+/* Other blocking waits: join (object = the target's tid), semaphore, barrier. */
+void pv_dl_wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, uintptr_t pc);
+void pv_dl_wait_end(pv_thread *t);
+
+void pv_dl_thread_start(pv_thread *t);
+/* The thread is about to end: report the locks it still holds. */
+void pv_dl_thread_exit(pv_thread *t, uintptr_t pc);
+/* Locks in [addr, addr+size) were destroyed or their memory freed. */
+void pv_dl_forget(uintptr_t addr, size_t size);
+
+void pv_dl_fork_prepare(void);
+void pv_dl_fork_parent(void);
+void pv_dl_fork_child(pv_thread *self);
+
+#endif
