@@ -253,8 +253,10 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 	if (blocking)
 		pv_wg_wait_end(t->tid);
 	if (acquired) {
+		/* A recursive relock is one ownership, however deep. */
+		if (!pv_held_find(&t->held, m))
+			pv_wg_owner_acquire(t->tid, m, mode);
 		pv_held_push(&t->held, m, mode, site_at(t, pc));
-		pv_wg_owner_acquire(t->tid, m, mode);
 	}
 }
 
