@@ -248,13 +248,14 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking,
 		      int acquired, uintptr_t pc)
 {
-	if (!pv_options()->detect_deadlocks)
-		return;
-	if (blocking)
+	/* Held locks are kept even with deadlock checks off: an rwlock's unlock
+	 * needs to know which side it releases. */
+	int checks = pv_options()->detect_deadlocks;
+	if (checks && blocking)
 		pv_wg_wait_end(t->tid);
 	if (acquired) {
 		/* A recursive relock is one ownership, however deep. */
-		if (!pv_held_find(&t->held, m))
+		if (checks && !pv_held_find(&t->held, m))
 			pv_wg_owner_acquire(t->tid, m, mode);
 		pv_held_push(&t->held, m, mode, site_at(t, pc));
 	}
@@ -263,15 +264,16 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 {
 	pv_lock_mode mode = PV_LOCK_EXCL;
-	if (!pv_options()->detect_deadlocks)
-		return -1;
+	int checks = pv_options()->detect_deadlocks;
 	if (!pv_held_pop(&t->held, m, &mode)) {
+		if (!checks)
+			return -1;
 		t->ignore++;
 		report_misuse(t, "unlock of a mutex this thread does not hold", m, pc, NULL);
 		t->ignore--;
 		return -1;
 	}
-	if (!pv_held_find(&t->held, m))
+	if (checks && !pv_held_find(&t->held, m))
 		pv_wg_owner_release(t->tid, m);
 	return (int)mode;
 }
