@@ -102,13 +102,17 @@ static int case_key(parse_state *st, const char *name, const char *val)
 		append(&c->title, val, " ");
 	else if (!strcmp(name, "question"))
 		append(&c->question, val, " ");
+	else if (!strcmp(name, "hint"))
+		append(&c->hint, val, " ");
+	else if (!strcmp(name, "exercise"))
+		append(&c->exercise, val, " ");
 	else if (!strcmp(name, "args"))
 		pvc_list_split(&c->args, val);
 	else if (!strcmp(name, "timeout")) {
 		if (pvc_parse_seconds(val, &c->timeout))
 			fail(st, st->line, "timeout '%s' is not a positive number of seconds%s", val, "");
 	} else {
-		fail(st, st->line, "unknown key '%s' in [case] (known: title, question, args, timeout)%s",
+		fail(st, st->line, "unknown key '%s' in [case] (known: title, question, hint, exercise, args, timeout)%s",
 		     name, "");
 	}
 	return 1;
@@ -274,6 +278,8 @@ void pvc_case_free(pvc_case *c)
 	free(c->id);
 	free(c->title);
 	free(c->question);
+	free(c->hint);
+	free(c->exercise);
 	free(c->error);
 	pvc_list_free(&c->args);
 	memset(c, 0, sizeof *c);

@@ -26,6 +26,8 @@ typedef struct {
 	char *ini;           /* dir/case.ini */
 	char *id;            /* topic/name */
 	char *title, *question;
+	char *hint;          /* shown when a learner's fix of the buggy program fails */
+	char *exercise;      /* set in an exercise copied by 'pvcheck exercise': the case's id */
 	pvc_list args;
 	double timeout;
 	int nvariants;
