@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,25 +140,179 @@ static void report_lock_order(const pv_lg_cycle *c)
 	emit(r);
 }
 
-static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintptr_t pc,
-			  const pv_held_lock *earlier)
+/* An api-misuse report with the call's stack (none when pc is 0); the
+ * caller adds the rest. */
+static pv_report *misuse(pv_thread *t, const char *headline, uintptr_t obj, uintptr_t pc)
 {
 	pv_report *r = new_report(PV_REPORT_API_MISUSE, headline);
-	pv_report_stack *st = &r->stacks[r->nstacks++];
-	st->tid = t->tid;
-	snprintf(st->access, sizeof st->access, "call");
-	st->addr = m;
 	if (pc) {
+		pv_report_stack *st = &r->stacks[r->nstacks++];
+		st->tid = t->tid;
+		snprintf(st->access, sizeof st->access, "call");
+		st->addr = obj;
 		pv_stack_unwind(&st->stack, pc);
 		pv_ctx_trim(t->ctx, &st->stack);
 	}
 	add_thread(r, t->tid);
+	return r;
+}
+
+static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintptr_t pc,
+			  const pv_held_lock *earlier)
+{
+	pv_report *r = misuse(t, headline, m, pc);
 	if (earlier) {
 		pv_report_stack *e = add_stack(r, t->tid, "lock", m, earlier->site);
 		snprintf(e->title, sizeof e->title, "Mutex %p acquired here by thread T%d", (void *)m, t->tid);
 	}
 	add_lock(r, m);
 	emit(r);
+}
+
+/* ---- objects whose state makes a call wrong: destroyed locks, and
+ * condition variables with waiters (and the mutex they wait with) ---- */
+
+typedef struct obj {
+	uintptr_t addr;
+	struct obj *next;
+	int destroyed;      /* a lock destroyed and not initialised again */
+	int waiters;        /* a condvar's current waiters */
+	uintptr_t mutex;    /* ... and the mutex they wait with */
+	int mutex_tid;      /* the first waiter with it */
+	pv_site mutex_site;
+} obj;
+
+#define OBUCKETS 1024
+static pv_lock olock;
+static obj *objs[OBUCKETS];
+static long nobjs;          /* read without olock by forget */
+
+static obj **oslot(uintptr_t addr)
+{
+	obj **p = &objs[(addr >> 3) % OBUCKETS];
+	while (*p && (*p)->addr != addr)
+		p = &(*p)->next;
+	return p;
+}
+
+static obj *oget(uintptr_t addr)
+{
+	obj **p = oslot(addr);
+	if (!*p) {
+		*p = pv_alloc(sizeof **p);
+		(*p)->addr = addr;
+		__atomic_store_n(&nobjs, nobjs + 1, __ATOMIC_RELAXED);
+	}
+	return *p;
+}
+
+static void odrop_if_idle(uintptr_t addr)
+{
+	obj **p = oslot(addr), *o = *p;
+	if (o && !o->destroyed && !o->waiters) {
+		*p = o->next;
+		pv_free(o);
+		__atomic_store_n(&nobjs, nobjs - 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void oforget(uintptr_t addr, size_t size)
+{
+	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&olock);
+	for (size_t b = 0; b < OBUCKETS && nobjs; b++)
+		for (obj **p = &objs[b]; *p;) {
+			obj *o = *p;
+			if (o->addr >= addr && o->addr - addr < size) {
+				*p = o->next;
+				pv_free(o);
+				nobjs--;
+			} else {
+				p = &o->next;
+			}
+		}
+	pv_lock_release(&olock);
+}
+
+static int is_destroyed(uintptr_t addr)
+{
+	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
+		return 0;
+	pv_lock_acquire(&olock);
+	obj *o = *oslot(addr);
+	int d = o && o->destroyed;
+	pv_lock_release(&olock);
+	return d;
+}
+
+static const char *lock_noun(pv_dl_object kind)
+{
+	return kind == PV_DL_RWLOCK ? "rwlock" : kind == PV_DL_SPIN ? "spinlock" : "mutex";
+}
+
+int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
+{
+	if (!pv_options()->detect_deadlocks)
+		return 0;
+	int busy = 0;
+	t->ignore++;
+	if (kind == PV_DL_COND) {
+		pv_lock_acquire(&olock);
+		obj *o = *oslot(addr);
+		int waiters = o ? o->waiters : 0;
+		pv_lock_release(&olock);
+		if (waiters) {
+			pv_report *r = misuse(t, "destroy of a condition variable with waiters", addr, pc);
+			snprintf(r->note, sizeof r->note,
+				 "%d thread(s) wait on it; the destroy returns EBUSY", waiters);
+			emit(r);
+			busy = EBUSY;
+		}
+	} else {
+		int holders[PV_WG_MAX_HOLDERS];
+		char head[64];
+		if (is_destroyed(addr)) {
+			snprintf(head, sizeof head, "destroy of a destroyed %s", lock_noun(kind));
+			report_misuse(t, head, addr, pc, NULL);
+		} else if (pv_wg_holders(addr, holders, PV_WG_MAX_HOLDERS)) {
+			snprintf(head, sizeof head, "destroy of a locked %s", lock_noun(kind));
+			pv_report *r = misuse(t, head, addr, pc);
+			add_thread(r, holders[0]);
+			add_lock(r, addr);
+			snprintf(r->note, sizeof r->note, "thread T%d holds it%s", holders[0],
+				 holders[0] == t->tid ? " (the destroying thread)" : "");
+			emit(r);
+		}
+	}
+	t->ignore--;
+	return busy;
+}
+
+void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind)
+{
+	pv_dl_forget(addr, size);
+	if (kind != PV_DL_COND && pv_options()->detect_deadlocks) {
+		pv_lock_acquire(&olock);
+		oget(addr)->destroyed = 1;
+		pv_lock_release(&olock);
+	}
+}
+
+int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc)
+{
+	if (!pv_options()->detect_deadlocks || !target || (!target->joined && !target->detached))
+		return 0;
+	self->ignore++;
+	pv_report *r = misuse(self, target->joined ? "join of a thread already joined"
+						   : "join of a detached thread", 0, pc);
+	add_thread(r, target->tid);
+	snprintf(r->note, sizeof r->note, "thread T%d is %s; the join returns %s without waiting",
+		 target->tid, target->joined ? "joined already" : "detached",
+		 target->joined ? "ESRCH" : "EINVAL");
+	emit(r);
+	self->ignore--;
+	return target->joined ? ESRCH : EINVAL;
 }
 
 /* ---- the watchdog: all threads blocked for good ---- */
@@ -214,6 +369,8 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 	if (!pv_options()->detect_deadlocks)
 		return;
 	t->ignore++;
+	if (is_destroyed(m))
+		report_misuse(t, "lock of a destroyed lock", m, pc, NULL);
 	const pv_held_lock *h = pv_held_find(&t->held, m);
 	if (h && relock != PV_RELOCK_RECURSIVE && blocking) {
 		if (relock == PV_RELOCK_FAILS) {
@@ -269,7 +426,16 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 		if (!checks)
 			return -1;
 		t->ignore++;
-		report_misuse(t, "unlock of a mutex this thread does not hold", m, pc, NULL);
+		int holders[1];
+		if (pv_wg_holders(m, holders, 1)) {
+			pv_report *r = misuse(t, "unlock of a mutex held by another thread", m, pc);
+			add_thread(r, holders[0]);
+			add_lock(r, m);
+			snprintf(r->note, sizeof r->note, "thread T%d holds it", holders[0]);
+			emit(r);
+		} else {
+			report_misuse(t, "unlock of a mutex that is not locked", m, pc, NULL);
+		}
 		t->ignore--;
 		return -1;
 	}
@@ -278,15 +444,54 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 	return (int)mode;
 }
 
+/* Waiters of one condvar must all use the same mutex (POSIX leaves any
+ * other use undefined). */
+static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t pc)
+{
+	pv_lock_acquire(&olock);
+	obj *o = oget(cond);
+	uintptr_t other = o->waiters && o->mutex != m ? o->mutex : 0;
+	int other_tid = o->mutex_tid;
+	pv_site other_site = o->mutex_site;
+	if (!o->waiters) {
+		o->mutex = m;
+		o->mutex_tid = t->tid;
+		o->mutex_site = site_at(t, pc);
+	}
+	o->waiters++;
+	pv_lock_release(&olock);
+	if (!other)
+		return;
+	pv_report *r = misuse(t, "condition variable waited on with two different mutexes", cond, pc);
+	snprintf(r->stacks[0].title, sizeof r->stacks[0].title,
+		 "Thread T%d waits on condition %p with mutex %p here", t->tid, (void *)cond, (void *)m);
+	pv_report_stack *st = add_stack(r, other_tid, "wait", cond, other_site);
+	if (st)
+		snprintf(st->title, sizeof st->title,
+			 "Thread T%d waits on it with mutex %p here", other_tid, (void *)other);
+	add_lock(r, m);
+	add_lock(r, other);
+	emit(r);
+}
+
+static void cond_waiter_remove(uintptr_t cond)
+{
+	pv_lock_acquire(&olock);
+	obj *o = *oslot(cond);
+	if (o && o->waiters && !--o->waiters)
+		odrop_if_idle(cond);
+	pv_lock_release(&olock);
+}
+
 void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed, uintptr_t pc)
 {
 	if (!pv_options()->detect_deadlocks)
 		return;
-	if (!pv_held_find(&t->held, m)) {
-		t->ignore++;
+	t->ignore++;
+	if (!pv_held_find(&t->held, m))
 		report_misuse(t, "condition wait without holding its mutex", m, pc, NULL);
-		t->ignore--;
-	}
+	cond_waiter_add(t, cond, m, pc);
+	t->ignore--;
 	pv_wg_owner_release(t->tid, m);
 	if (!timed) {
 		t->ignore++;
@@ -295,10 +500,11 @@ void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed,
 	}
 }
 
-void pv_dl_cond_wait_end(pv_thread *t, uintptr_t m, int timed)
+void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed)
 {
 	if (!pv_options()->detect_deadlocks)
 		return;
+	cond_waiter_remove(cond);
 	if (!timed)
 		pv_wg_wait_end(t->tid);
 	pv_wg_owner_acquire(t->tid, m, PV_LOCK_EXCL);
@@ -324,6 +530,7 @@ void pv_dl_thread_start(pv_thread *t)
 	pv_wg_thread_alive(t->tid);
 }
 
+/* pc: where pthread_exit was called, or 0 when the thread function returned. */
 void pv_dl_thread_exit(pv_thread *t, uintptr_t pc)
 {
 	if (pv_options()->detect_deadlocks && pv_held_count(&t->held)) {
@@ -340,10 +547,12 @@ void pv_dl_forget(uintptr_t addr, size_t size)
 {
 	pv_lg_forget(addr, size);
 	pv_wg_forget(addr, size);
+	oforget(addr, size);
 }
 
 void pv_dl_fork_prepare(void)
 {
+	pv_lock_acquire(&olock);
 	pv_lg_fork_prepare();
 	pv_wg_fork_prepare();
 }
@@ -352,10 +561,12 @@ void pv_dl_fork_parent(void)
 {
 	pv_wg_fork_parent();
 	pv_lg_fork_parent();
+	pv_lock_release(&olock);
 }
 
 void pv_dl_fork_child(pv_thread *self)
 {
+	pv_lock_reset(&olock);
 	pv_wg_fork_child(self->tid);
 	pv_lg_fork_child();
 	watchdog_started = 0; /* it did not come along */

@@ -23,16 +23,29 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc);
 /* Condition waits release and retake m around the wait. */
 void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed, uintptr_t pc);
-void pv_dl_cond_wait_end(pv_thread *t, uintptr_t m, int timed);
+void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed);
 /* Other blocking waits: join (object = the target's tid), semaphore, barrier. */
 void pv_dl_wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, uintptr_t pc);
 void pv_dl_wait_end(pv_thread *t);
 
 void pv_dl_thread_start(pv_thread *t);
-/* The thread is about to end: report the locks it still holds. */
+/* The thread is about to end: report the locks it still holds (pc: where
+ * pthread_exit was called, or 0 when its function returned). */
 void pv_dl_thread_exit(pv_thread *t, uintptr_t pc);
-/* Locks in [addr, addr+size) were destroyed or their memory freed. */
+/* Locks in [addr, addr+size) were initialised again or their memory freed. */
 void pv_dl_forget(uintptr_t addr, size_t size);
+
+typedef enum { PV_DL_MUTEX, PV_DL_RWLOCK, PV_DL_SPIN, PV_DL_COND } pv_dl_object;
+/* Before the real destroy: a locked or destroyed lock, or a condvar with
+ * waiters, is misuse. Returns EBUSY when the destroy must not happen (a
+ * condvar's waiters would be left on freed state), else 0. */
+int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc);
+/* After a destroy that succeeded: the object is gone, and a lock stays
+ * known as destroyed until initialised again or freed. */
+void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind);
+/* Before a join of target (NULL: unknown): joining a joined or detached
+ * thread is misuse; returns the error the join should give, or 0 to go on. */
+int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc);
 
 void pv_dl_fork_prepare(void);
 void pv_dl_fork_parent(void);

@@ -35,6 +35,22 @@ static void fresh(const volatile void *obj, size_t size)
 	pv_dl_forget(A(obj), size);
 }
 
+/* Misuse checks before a destroy; EBUSY when it must not go ahead. */
+static int destroying(const volatile void *obj, pv_dl_object kind, uintptr_t pc)
+{
+	pv_thread *t = pv_cur();
+	return t && !t->ignore ? pv_dl_destroy(t, A(obj), kind, pc) : 0;
+}
+
+static int destroyed(const volatile void *obj, size_t size, pv_dl_object kind, int r)
+{
+	if (r == 0) {
+		pv_sync_forget(A(obj), size);
+		pv_dl_destroyed(A(obj), size, kind);
+	}
+	return r;
+}
+
 /* ---- threads ---- */
 
 typedef struct {
@@ -50,7 +66,7 @@ static void *thread_start(void *p)
 	pv_thread_start(s.t, pthread_self());
 	pv_dl_thread_start(s.t);
 	void *ret = s.fn(s.arg);
-	pv_dl_thread_exit(s.t, (uintptr_t)s.fn);
+	pv_dl_thread_exit(s.t, 0);
 	pv_thread_finish(s.t);
 	return ret;
 }
@@ -86,8 +102,20 @@ static void joined(pv_thread *t)
 		pv_thread_join(self, t);
 }
 
+/* Joining a joined or detached thread is undefined: report it and fail. */
+static int join_misuse(pthread_t th, uintptr_t pc)
+{
+	pv_thread *self = pv_cur();
+	if (!self || self->ignore)
+		return 0;
+	return pv_dl_join_misuse(self, pv_thread_last_by_pthread(th), pc);
+}
+
 int pthread_join(pthread_t th, void **ret)
 {
+	int e = join_misuse(th, CALLER_PC);
+	if (e)
+		return e;
 	pv_thread *t = pv_thread_by_pthread(th);
 	pv_thread *self = pv_cur();
 	int watched = self && t && !self->ignore;
@@ -103,6 +131,9 @@ int pthread_join(pthread_t th, void **ret)
 
 int pthread_tryjoin_np(pthread_t th, void **ret)
 {
+	int e = join_misuse(th, CALLER_PC);
+	if (e)
+		return e;
 	pv_thread *t = pv_thread_by_pthread(th);
 	int r = REAL(pthread_tryjoin_np)(th, ret);
 	if (r == 0)
@@ -112,6 +143,9 @@ int pthread_tryjoin_np(pthread_t th, void **ret)
 
 int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime)
 {
+	int e = join_misuse(th, CALLER_PC);
+	if (e)
+		return e;
 	pv_thread *t = pv_thread_by_pthread(th);
 	int r = REAL(pthread_timedjoin_np)(th, ret, abstime);
 	if (r == 0)
@@ -158,8 +192,8 @@ int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 
 int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-	fresh(m, sizeof *m);
-	return REAL(pthread_mutex_destroy)(m);
+	destroying(m, PV_DL_MUTEX, CALLER_PC);
+	return destroyed(m, sizeof *m, PV_DL_MUTEX, REAL(pthread_mutex_destroy)(m));
 }
 
 /* What relocking a mutex the thread holds does, by glibc's mutex kind. */
@@ -225,8 +259,8 @@ int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 
 int pthread_spin_destroy(pthread_spinlock_t *s)
 {
-	fresh(s, sizeof *s);
-	return REAL(pthread_spin_destroy)(s);
+	destroying(s, PV_DL_SPIN, CALLER_PC);
+	return destroyed(s, sizeof *s, PV_DL_SPIN, REAL(pthread_spin_destroy)(s));
 }
 
 int pthread_spin_lock(pthread_spinlock_t *s)
@@ -260,8 +294,8 @@ int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
 
 int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
-	fresh(l, sizeof *l);
-	return REAL(pthread_rwlock_destroy)(l);
+	destroying(l, PV_DL_RWLOCK, CALLER_PC);
+	return destroyed(l, sizeof *l, PV_DL_RWLOCK, REAL(pthread_rwlock_destroy)(l));
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *l)
@@ -320,8 +354,10 @@ int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 
 int pthread_cond_destroy(pthread_cond_t *c)
 {
-	fresh(c, sizeof *c);
-	return REAL_V(pthread_cond_destroy, "GLIBC_2.3.2")(c);
+	int busy = destroying(c, PV_DL_COND, CALLER_PC);
+	if (busy)
+		return busy;
+	return destroyed(c, sizeof *c, PV_DL_COND, REAL_V(pthread_cond_destroy, "GLIBC_2.3.2")(c));
 }
 
 int pthread_cond_signal(pthread_cond_t *c)
@@ -353,7 +389,7 @@ static int woken(pthread_cond_t *c, pthread_mutex_t *m, int r)
 		release(m, PV_CLOCK_MAIN);                                                 \
 		int r_ = (call);                                                           \
 		if (on_)                                                                   \
-			pv_dl_cond_wait_end(t_, A(m), timed);                              \
+			pv_dl_cond_wait_end(t_, A(c), A(m), timed);                              \
 		woken(c, m, r_);                                                           \
 	})
 

@@ -163,6 +163,17 @@ pv_thread *pv_thread_by_pthread(pthread_t p)
 	return found;
 }
 
+pv_thread *pv_thread_last_by_pthread(pthread_t p)
+{
+	pv_thread *found = NULL;
+	pv_lock_acquire(&reg_lock);
+	for (pv_thread *t = all_threads; t && !found; t = t->next)
+		if (t->pthread == p)
+			found = t;
+	pv_lock_release(&reg_lock);
+	return found;
+}
+
 pv_thread *pv_thread_by_tid(int tid)
 {
 	pv_thread *found = NULL;

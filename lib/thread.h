@@ -63,6 +63,8 @@ void pv_thread_tick(pv_thread *t);
 static inline pv_epoch pv_thread_epoch(const pv_thread *t) { return t->vc.e[t->slot]; }
 
 pv_thread *pv_thread_by_pthread(pthread_t p);
+/* The newest thread that had p, joined or detached or not (misuse checks). */
+pv_thread *pv_thread_last_by_pthread(pthread_t p);
 pv_thread *pv_thread_by_tid(int tid);
 /* Which thread made the access (slot, epoch) remembered in shadow. */
 pv_thread *pv_thread_by_slot_epoch(uint32_t slot, pv_epoch e);

@@ -367,6 +367,45 @@ void pv_wg_owner_release(int tid, uintptr_t lock)
 	pv_lock_release(&glock);
 }
 
+int pv_wg_holders(uintptr_t lock, int *tids, int max)
+{
+	int n = 0;
+	pv_lock_acquire(&glock);
+	lk *l = find_lk(lock);
+	if (l) {
+		if (l->writer >= 0 && n < max)
+			tids[n] = l->writer;
+		n += l->writer >= 0;
+		for (int i = 0; i < l->nreaders; i++, n++)
+			if (n < max)
+				tids[n] = l->readers[i].tid;
+	}
+	pv_lock_release(&glock);
+	return n;
+}
+
+int pv_wg_held_by_others(int tid, uintptr_t *out, int *holders, int max)
+{
+	int n = 0;
+	pv_lock_acquire(&glock);
+	for (size_t b = 0; b < LBUCKETS && nlocks_hint; b++)
+		for (lk *l = locks[b]; l; l = l->next) {
+			int who = l->writer >= 0 && l->writer != tid ? l->writer : -1;
+			for (int i = 0; who < 0 && i < l->nreaders; i++)
+				if (l->readers[i].tid != tid)
+					who = l->readers[i].tid;
+			if (who < 0)
+				continue;
+			if (n < max) {
+				out[n] = l->addr;
+				holders[n] = who;
+			}
+			n++;
+		}
+	pv_lock_release(&glock);
+	return n;
+}
+
 static int forget_in_bucket(size_t b, uintptr_t start, uintptr_t end)
 {
 	int n = 0;

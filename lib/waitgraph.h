@@ -69,6 +69,12 @@ void pv_wg_wait_end(int tid);
  * A lock held by a thread that is gone stays held: its waiters wait forever. */
 void pv_wg_owner_acquire(int tid, uintptr_t lock, pv_lock_mode mode);
 void pv_wg_owner_release(int tid, uintptr_t lock);
+/* Who holds lock now: up to max tids (the writer first), and how many
+ * hold it in all. */
+int pv_wg_holders(uintptr_t lock, int *tids, int max);
+/* Locks held by threads other than tid: up to max of them with a holder
+ * each, and how many there are in all (fork: the child inherits them). */
+int pv_wg_held_by_others(int tid, uintptr_t *locks, int *holders, int max);
 /* The locks in [addr, addr+size) are gone (destroy, free, munmap). */
 void pv_wg_forget(uintptr_t addr, size_t size);
 

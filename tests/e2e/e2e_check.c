@@ -2,11 +2,15 @@
  *
  *   e2e_check fixture PVCHECK SRC WORKDIR
  *     builds SRC with `pvcheck cc`, runs it with `pvcheck run --json` and
- *     checks the findings against the marks in SRC: a line carrying
- *     RACE in a comment is where a race's access is; every race must have
- *     all its stacks at marked lines and every marked line must be reported.
- *     "pvcheck-e2e: location=KIND" asks every race's memory to be of KIND.
- *     A fixture without marks must give {"findings":[]} and exit 0.
+ *     checks the findings against the marks in SRC: a line carrying a
+ *     comment RACE, DEADLOCK, LOCK-ORDER or MISUSE is where a stack of a
+ *     finding of that kind (race, deadlock, lock-order, api-misuse) starts.
+ *     Every finding must be of a marked kind with all its stacks at lines
+ *     marked so, and every marked line must be reported.
+ *     "pvcheck-e2e: location=KIND" asks every race's memory to be of KIND;
+ *     "pvcheck-e2e: headline=TEXT" asks for a finding whose headline has TEXT.
+ *     A fixture without marks must give {"findings":[]} and exit 0; one
+ *     with marks must make `pvcheck run` exit 66, never by its timeout.
  *   e2e_check json FILE NVARIANTS     a pvcheck --json report
  *   e2e_check sarif FILE              a pvcheck --sarif report
  */
@@ -21,6 +25,16 @@
 #include <unistd.h>
 
 #define MAX_MARKS 64
+#define MAX_HEADLINES 8
+
+/* Mark comment, finding kind. */
+static const char *const kinds[][2] = {
+	{ "/* RACE */", "race" },
+	{ "/* DEADLOCK */", "deadlock" },
+	{ "/* LOCK-ORDER */", "lock-order" },
+	{ "/* MISUSE */", "api-misuse" },
+};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
 
 static int failures;
 
@@ -88,9 +102,12 @@ static cJSON *load_json(const char *path)
 
 typedef struct {
 	int line[MAX_MARKS];
+	int kind[MAX_MARKS];     /* index into kinds */
 	int hit[MAX_MARKS];
 	int n;
 	char location[16];
+	char headline[MAX_HEADLINES][128];
+	int nheadlines;
 } marks;
 
 static void read_marks(const char *src, marks *m)
@@ -101,11 +118,21 @@ static void read_marks(const char *src, marks *m)
 	memset(m, 0, sizeof *m);
 	while (f && fgets(buf, sizeof buf, f)) {
 		no++;
-		if (strstr(buf, "/* RACE */") && m->n < MAX_MARKS)
-			m->line[m->n++] = no;
+		for (size_t k = 0; k < NKINDS; k++)
+			if (strstr(buf, kinds[k][0]) && m->n < MAX_MARKS) {
+				m->kind[m->n] = (int)k;
+				m->line[m->n++] = no;
+			}
 		char *d = strstr(buf, "pvcheck-e2e: location=");
 		if (d)
 			sscanf(d + strlen("pvcheck-e2e: location="), "%15s", m->location);
+		d = strstr(buf, "pvcheck-e2e: headline=");
+		if (d && m->nheadlines < MAX_HEADLINES) {
+			char *h = m->headline[m->nheadlines++];
+			sscanf(d + strlen("pvcheck-e2e: headline="), "%127[^\n*]", h);
+			for (size_t e = strlen(h); e && h[e - 1] == ' '; e--)
+				h[e - 1] = 0;
+		}
 	}
 	if (f)
 		fclose(f);
@@ -123,15 +150,15 @@ static int num(const cJSON *o, const char *k)
 	return cJSON_IsNumber(n) ? n->valueint : -1;
 }
 
-/* Index of the mark at file:line of this fixture, or -1. */
-static int mark_at(const marks *m, const char *base, const cJSON *frame)
+/* Index of the mark of kind k at file:line of this fixture, or -1. */
+static int mark_at(const marks *m, int k, const char *base, const cJSON *frame)
 {
 	const char *file = str(frame, "file");
 	const char *slash = strrchr(file, '/');
 	if (strcmp(slash ? slash + 1 : file, base))
 		return -1;
 	for (int i = 0; i < m->n; i++)
-		if (m->line[i] == num(frame, "line"))
+		if (m->line[i] == num(frame, "line") && m->kind[i] == k)
 			return i;
 	return -1;
 }
@@ -153,33 +180,36 @@ static void frame_text(const cJSON *fr, char *out, size_t len)
 		 fr ? str(fr, "file") : "", fr ? num(fr, "line") : 0);
 }
 
-/* Frame 0 must be a marked line; a memcpy/memset interceptor may stand before it. */
-static void check_stack(const cJSON *stack, const char *base, marks *m, int report)
+/* Frame 0 must be a line marked for kind k; a memcpy/memset interceptor
+ * may stand before it. */
+static void check_stack(const cJSON *stack, int k, const char *base, marks *m, int report)
 {
 	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(stack, "frames");
 	const cJSON *fr = cJSON_GetArrayItem(frames, 0);
-	if (fr && is_mem_function(str(fr, "function")) && mark_at(m, base, fr) < 0)
+	if (fr && is_mem_function(str(fr, "function")) && mark_at(m, k, base, fr) < 0)
 		fr = cJSON_GetArrayItem(frames, 1);
-	int k = fr ? mark_at(m, base, fr) : -1;
-	if (k >= 0) {
-		m->hit[k] = 1;
+	int i = fr ? mark_at(m, k, base, fr) : -1;
+	if (i >= 0) {
+		m->hit[i] = 1;
 		return;
 	}
 	char where[512];
 	frame_text(fr, where, sizeof where);
-	fail("race #%d: stack \"%s\" starts at %s, not at a line marked RACE",
-	     report, str(stack, "title"), where);
+	fail("%s #%d: stack \"%s\" starts at %s, not at a line marked %s", kinds[k][1],
+	     report, str(stack, "title"), where, kinds[k][0]);
 }
 
-static void check_race(const cJSON *f, const char *base, marks *m, int report)
+static void check_finding(const cJSON *f, int k, const char *base, marks *m, int report)
 {
 	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(f, "stacks");
-	if (cJSON_GetArraySize(stacks) < 2)
-		fail("race #%d has %d stack(s), not two", report, cJSON_GetArraySize(stacks));
+	int want = !strcmp(kinds[k][1], "race") || !strcmp(kinds[k][1], "lock-order") ? 2 : 1;
+	if (cJSON_GetArraySize(stacks) < want)
+		fail("%s #%d has %d stack(s), not %d or more", kinds[k][1], report,
+		     cJSON_GetArraySize(stacks), want);
 	const cJSON *s;
 	cJSON_ArrayForEach(s, stacks)
-		check_stack(s, base, m, report);
-	if (!m->location[0])
+		check_stack(s, k, base, m, report);
+	if (!m->location[0] || strcmp(kinds[k][1], "race"))
 		return;
 	const cJSON *loc;
 	int found = 0;
@@ -219,25 +249,36 @@ static int fixture(const char *pvcheck, const char *src, const char *work)
 		if (rc != 0)
 			fail("clean fixture %s: pvcheck run exited %d, not 0", base, rc);
 	} else {
-		if (rc != 66)
-			fail("racy fixture %s: pvcheck run exited %d, not 66", base, rc);
-		int report = 0, races = 0;
+		if (rc == 124)
+			fail("fixture %s: pvcheck run waited for its timeout", base);
+		else if (rc != 66)
+			fail("fixture %s: pvcheck run exited %d, not 66", base, rc);
+		int report = 0;
 		const cJSON *f;
 		cJSON_ArrayForEach(f, findings) {
 			report++;
-			if (strcmp(str(f, "kind"), "race")) {
-				fail("finding #%d is a %s (%s), not a race", report, str(f, "kind"),
-				     str(f, "headline"));
+			int k = -1;
+			for (int i = 0; i < m.n; i++)
+				if (!strcmp(str(f, "kind"), kinds[m.kind[i]][1]))
+					k = m.kind[i];
+			if (k < 0) {
+				fail("finding #%d is a %s (%s), a kind no line is marked for", report,
+				     str(f, "kind"), str(f, "headline"));
 				continue;
 			}
-			races++;
-			check_race(f, base, &m, report);
+			check_finding(f, k, base, &m, report);
 		}
-		if (!races)
-			fail("racy fixture %s: no race reported", base);
 		for (int i = 0; i < m.n; i++)
 			if (!m.hit[i])
-				fail("%s:%d is marked RACE but no race points at it", base, m.line[i]);
+				fail("%s:%d is marked %s but no %s finding points at it", base, m.line[i],
+				     kinds[m.kind[i]][0], kinds[m.kind[i]][1]);
+		for (int h = 0; h < m.nheadlines; h++) {
+			int found = 0;
+			cJSON_ArrayForEach(f, findings)
+				found |= strstr(str(f, "headline"), m.headline[h]) != NULL;
+			if (!found)
+				fail("no finding's headline has \"%s\"", m.headline[h]);
+		}
 	}
 	cJSON_Delete(doc);
 	return failures ? 1 : 0;
