@@ -7,6 +7,9 @@
 #ifndef PV_RUNTIME_LIB
 #define PV_RUNTIME_LIB "libpvrt.a"
 #endif
+#ifndef PV_CHAN_LIB
+#define PV_CHAN_LIB "libpvchan.a"
+#endif
 #ifndef PV_INCLUDE_DIR
 #define PV_INCLUDE_DIR "include"
 #endif
@@ -22,6 +25,7 @@ void pvc_toolchain_init(pvc_toolchain *t)
 	t->cc = env_or("PVCHECK_CC", PV_CLANG);
 	t->runtime = env_or("PVCHECK_RUNTIME_LIB", PV_RUNTIME_LIB);
 	t->include = env_or("PVCHECK_INCLUDE_DIR", PV_INCLUDE_DIR);
+	t->chanlib = env_or("PVCHECK_CHAN_LIB", PV_CHAN_LIB);
 }
 
 static void add_all(pvc_list *l, char *const *v)
@@ -60,6 +64,9 @@ void pvc_link_argv(const pvc_toolchain *t, int tsan, char *const *objs, const ch
 	pvc_list_add(argv, "-o");
 	pvc_list_add(argv, out);
 	add_all(argv, ldflags);
+	/* Channels (pvchan.h) for every program, under either runtime; an
+	 * archive, so only programs that use them get them. */
+	pvc_list_add(argv, t->chanlib);
 	if (!tsan) {
 		pvc_list_add(argv, "-Wl,--whole-archive");
 		pvc_list_add(argv, t->runtime);

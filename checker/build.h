@@ -9,6 +9,7 @@ typedef struct {
 	const char *cc;         /* clang; env PVCHECK_CC */
 	const char *runtime;    /* libpvrt.a; env PVCHECK_RUNTIME_LIB */
 	const char *include;    /* pvcheck's headers; env PVCHECK_INCLUDE_DIR */
+	const char *chanlib;    /* libpvchan.a, linked under both runtimes; env PVCHECK_CHAN_LIB */
 } pvc_toolchain;
 
 void pvc_toolchain_init(pvc_toolchain *t);

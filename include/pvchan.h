@@ -9,7 +9,9 @@
  *
  * Misuse is fatal, as a Go panic is: sending on or closing a closed
  * channel prints "pvchan: ..." and aborts (under pvcheck's runtime it is
- * reported first as api-misuse). Link with libpvchan.a. */
+ * reported first as api-misuse), and so is closing NULL. A NULL channel is
+ * Go's nil channel otherwise: send and receive on it block for ever, the try
+ * variants return PV_CHAN_WOULDBLOCK. Link with libpvchan.a. */
 #ifndef PVCHAN_H
 #define PVCHAN_H
 

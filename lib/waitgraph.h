@@ -22,6 +22,9 @@ typedef enum {
 	PV_WAIT_COND,     /* object: the condvar; these three wait for anyone */
 	PV_WAIT_SEM,
 	PV_WAIT_BARRIER,
+	PV_WAIT_CHAN_SEND,   /* object: the channel (libpvchan); these wait for anyone too */
+	PV_WAIT_CHAN_RECV,
+	PV_WAIT_CHAN_SELECT, /* object: the select's first channel */
 } pv_wait_kind;
 
 #define PV_WG_MAX_WAITERS 32
