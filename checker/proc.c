@@ -197,6 +197,7 @@ int pvc_proc_run(const pvc_proc_spec *sp, pvc_proc_result *res)
 		return -1;
 	if (pid == 0)
 		child(sp, capture ? ends[0][1] : -1, capture ? ends[1][1] : -1);
+	res->pid = pid;
 	if (sp->own_group)
 		setpgid(pid, pid);
 	pvc_proc_current = sp->own_group ? pid : 0;

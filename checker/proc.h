@@ -18,6 +18,7 @@ typedef struct {
 
 typedef struct {
 	int status;                /* as from waitpid */
+	int pid;                   /* the process started */
 	int timed_out;
 	int flooded;
 	double secs;

@@ -29,6 +29,7 @@ static void load_side(pvc_side *s, cJSON *o)
 	s->timed_out = get_bool(o, "timed_out");
 	s->flooded = get_bool(o, "flooded");
 	s->secs = get_num(o, "secs");
+	s->pid = (int)get_num(o, "pid");
 	s->link_log = get_str(o, "link_log");
 	s->out_path = get_str(o, "stdout");
 	s->err_path = get_str(o, "stderr");
@@ -42,6 +43,7 @@ static void judge(pvc_side *s, int built, int tsan, const pvc_expect *e)
 	pvc_run_facts facts = {
 		.built = built && s->linked, .status = s->status, .timed_out = s->timed_out,
 		.flooded = s->flooded, .findings = s->findings, .crash_reports = tsan,
+		.pid = s->pid,
 	};
 	if (!s->findings)
 		s->findings = cJSON_CreateArray();
@@ -91,6 +93,11 @@ void pvc_result_free(pvc_result *r)
 	free(r->internal);
 	free_side(&r->pv);
 	free_side(&r->ts);
+}
+
+int pvc_exercise_passes(const pvc_result *r)
+{
+	return !r->internal && r->pv.agrees && r->ts.agrees;
 }
 
 const char *pvc_agreement(const pvc_result *r)

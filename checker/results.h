@@ -14,6 +14,7 @@
 typedef struct {
 	int linked, ran;
 	int status, timed_out, flooded;
+	int pid;                /* the program's process; its children have others */
 	double secs;
 	char *link_log, *out_path, *err_path;
 	cJSON *findings;        /* array; owned */
@@ -41,6 +42,7 @@ typedef struct {
 	int disagree;           /* variants and unreadable cases against `expect` */
 	int tsan_differs;
 	int bad_cases;
+	int exercises_failed;   /* variants of exercises that either checker fails */
 } pvc_report;
 
 /* In a worker: build and run the variant in r->dir, write r->dir/result.json. */
@@ -48,6 +50,9 @@ int pvc_variant_run(const pvc_result *r, const pvc_toolchain *t, int verbose);
 /* In the parent: read result.json back and compute the verdicts. */
 void pvc_result_load(pvc_result *r);
 void pvc_result_free(pvc_result *r);
+
+/* An exercise's variant passes only when both checkers agree with it. */
+int pvc_exercise_passes(const pvc_result *r);
 
 /* "ok", "ok (tsan differs)", "MISMATCH", "MISMATCH (tsan differs)" */
 const char *pvc_agreement(const pvc_result *r);

@@ -100,6 +100,7 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	char *err = pvc_printf("%s/%s.err", r->dir, tag);
 	char *json = pvc_printf("%s/%s.json", r->dir, tag);
 	char *env[] = { tsan ? pvc_tsan_options() : pvc_runtime_options(json), NULL };
+	unlink(json); /* the runtime appends: a kept directory's old findings must go */
 	pvc_list argv = {0};
 	pvc_list_add(&argv, exe);
 	for (size_t i = 0; i < r->v->args.n; i++)
@@ -112,6 +113,7 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	int ran = pvc_proc_run(&spec, &res) == 0;
 	cJSON_AddBoolToObject(side, "ran", ran);
 	cJSON_AddNumberToObject(side, "status", ran ? res.status : 127 << 8);
+	cJSON_AddNumberToObject(side, "pid", ran ? res.pid : 0);
 	cJSON_AddBoolToObject(side, "timed_out", ran && res.timed_out);
 	cJSON_AddBoolToObject(side, "flooded", ran && res.flooded);
 	cJSON_AddNumberToObject(side, "secs", ran ? res.secs : 0);

@@ -77,7 +77,9 @@ void pvc_verdict_of(const pvc_run_facts *f, pvc_words *v)
 		const char *w = pvc_kind_word(kind);
 		if (w)
 			add(v, w);
-		crashed |= f->crash_reports && kind && !strcmp(kind, "crash");
+		const cJSON *pid = cJSON_GetObjectItemCaseSensitive(it, "pid");
+		int ours = !f->pid || !cJSON_IsNumber(pid) || pid->valueint == f->pid;
+		crashed |= f->crash_reports && ours && kind && !strcmp(kind, "crash");
 	}
 	if (f->timed_out) {
 		add(v, "hang");

@@ -27,6 +27,7 @@ typedef struct {
 	int flooded;
 	const cJSON *findings;   /* array of finding objects with "kind" */
 	int crash_reports;       /* a "crash" finding means a crash (TSan's exit status hides it) */
+	int pid;                 /* the program's process: a child's crash is not its crash */
 } pvc_run_facts;
 
 /* Parse "race, wrong-result?" or "clean". On error -1, with a message naming the

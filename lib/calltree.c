@@ -1,5 +1,6 @@
 #include "base.h"
 #include "calltree.h"
+#include "session.h"
 
 /* Nodes live in one array indexed by pv_ctx; a lock-free open-addressing
  * index finds a node by (parent, call site, callee). Nodes are never freed:
@@ -15,16 +16,27 @@ typedef struct {
 
 static node *nodes;
 static pv_ctx *index_;
-static uint32_t nnodes = 1; /* node 0 is the root */
+static uint32_t local_count;
+static uint32_t *nnodes = &local_count; /* node 0 is the root: ids start at 1 */
 static int ready;
 static pv_lock init_lock;
 
+/* One tree for all the processes of a session, so that a shadow cell's
+ * context means the same in each of them. */
 static void init(void)
 {
 	pv_lock_acquire(&init_lock);
 	if (!__atomic_load_n(&ready, __ATOMIC_RELAXED)) {
-		nodes = pv_map(MAX_NODES * sizeof *nodes);
-		index_ = pv_map(INDEX_SIZE * sizeof *index_);
+		nodes = pv_session_region(PV_REGION_CALLTREE_NODES, MAX_NODES * sizeof *nodes);
+		if (nodes) {
+			index_ = pv_session_region(PV_REGION_CALLTREE_INDEX, INDEX_SIZE * sizeof *index_);
+			nnodes = pv_session_region(PV_REGION_CALLTREE_COUNT, sizeof *nnodes);
+		} else {
+			nodes = pv_map(MAX_NODES * sizeof *nodes);
+			index_ = pv_map(INDEX_SIZE * sizeof *index_);
+		}
+		uint32_t zero = 0;
+		__atomic_compare_exchange_n(nnodes, &zero, 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	}
 	pv_lock_release(&init_lock);
@@ -54,7 +66,7 @@ pv_ctx pv_ctx_child(pv_ctx parent, uintptr_t call_pc, uintptr_t func_pc)
 		pv_ctx id = __atomic_load_n(&index_[i], __ATOMIC_ACQUIRE);
 		if (id == 0) {
 			if (!mine) {
-				mine = __atomic_fetch_add(&nnodes, 1, __ATOMIC_RELAXED);
+				mine = __atomic_fetch_add(nnodes, 1, __ATOMIC_RELAXED);
 				if (mine >= MAX_NODES)
 					return parent;
 				nodes[mine] = (node){ call_pc, func_pc, parent };

@@ -8,6 +8,7 @@
 #include "intercept.h"
 #include "options.h"
 #include "report.h"
+#include "xmap.h"
 
 static pv_site site_at(const pv_thread *t, uintptr_t pc)
 {
@@ -87,14 +88,21 @@ static const char *wait_name(pv_wait_kind k)
 	case PV_WAIT_COND: return "condition variable";
 	case PV_WAIT_SEM: return "semaphore";
 	case PV_WAIT_BARRIER: return "barrier";
+	case PV_WAIT_CHAN_SEND: return "channel send";
+	case PV_WAIT_CHAN_RECV: return "channel receive";
+	case PV_WAIT_CHAN_SELECT: return "channel select";
 	default: return "nothing";
 	}
 }
 
 static void __attribute__((noreturn)) report_deadlock(const pv_wg_deadlock *d)
 {
+	int chans = 0; /* Go's wording when channels are involved */
+	for (int i = 0; i < d->n; i++)
+		chans |= d->w[i].kind >= PV_WAIT_CHAN_SEND && d->w[i].kind <= PV_WAIT_CHAN_SELECT;
 	pv_report *r = new_report(PV_REPORT_DEADLOCK,
 				  d->ncycle ? "deadlock: threads wait for each other"
+				  : chans   ? "deadlock: all threads are asleep"
 					    : "deadlock: every thread is blocked");
 	for (int i = 0; i < d->n; i++) {
 		const pv_wg_waiter *w = &d->w[i];
@@ -315,6 +323,48 @@ int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc)
 	return target->joined ? ESRCH : EINVAL;
 }
 
+/* ---- fork in a multithreaded program ---- */
+
+/* Where the last fork was called, and in a child the locks that other
+ * threads held then: nobody will ever unlock them. */
+#define MAX_INHERITED 8
+static pv_site fork_site;
+static int fork_tid;
+static int ninherited;
+static uintptr_t inherited[MAX_INHERITED];
+static int inherited_holder[MAX_INHERITED];
+
+void pv_dl_fork_site(pv_thread *t, uintptr_t pc)
+{
+	t->ignore++;
+	fork_site = site_at(t, pc);
+	fork_tid = t->tid;
+	t->ignore--;
+}
+
+/* In the child: is m one of the locks it inherited held? Reported once. */
+static void check_inherited(pv_thread *t, uintptr_t m, uintptr_t pc)
+{
+	for (int i = 0; i < ninherited; i++) {
+		if (inherited[i] != m)
+			continue;
+		pv_report *r = misuse(t, "lock of a mutex that another thread held at fork", m, pc);
+		pv_report_stack *st = add_stack(r, fork_tid, "fork", m, fork_site);
+		if (st)
+			snprintf(st->title, sizeof st->title,
+				 "The process forked here while thread T%d held mutex %p", inherited_holder[i],
+				 (void *)m);
+		add_lock(r, m);
+		snprintf(r->note, sizeof r->note,
+			 "thread T%d did not come along into the child: nobody will unlock it",
+			 inherited_holder[i]);
+		inherited[i] = inherited[--ninherited];
+		inherited_holder[i] = inherited_holder[ninherited];
+		emit(r);
+		return;
+	}
+}
+
 /* ---- the watchdog: all threads blocked for good ---- */
 
 static int watchdog_started;
@@ -356,6 +406,11 @@ static void start_watchdog(void)
 static void wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, pv_site s)
 {
 	pv_wg_deadlock d;
+	pv_key k;
+	/* Another process may release what lives in shared memory: this
+	 * process alone cannot tell that the wait is for good. */
+	if (kind != PV_WAIT_JOIN && pv_xmap_any() && pv_xmap_key(object, 0, &k))
+		return;
 	start_watchdog();
 	if (pv_wg_wait_begin(t->tid, kind, object, s, &d))
 		report_deadlock(&d);
@@ -371,6 +426,8 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 	t->ignore++;
 	if (is_destroyed(m))
 		report_misuse(t, "lock of a destroyed lock", m, pc, NULL);
+	if (ninherited)
+		check_inherited(t, m, pc);
 	const pv_held_lock *h = pv_held_find(&t->held, m);
 	if (h && relock != PV_RELOCK_RECURSIVE && blocking) {
 		if (relock == PV_RELOCK_FAILS) {
@@ -568,6 +625,9 @@ void pv_dl_fork_child(pv_thread *self)
 {
 	pv_lock_reset(&olock);
 	pv_wg_fork_child(self->tid);
+	ninherited = pv_wg_held_by_others(self->tid, inherited, inherited_holder, MAX_INHERITED);
+	if (ninherited > MAX_INHERITED)
+		ninherited = MAX_INHERITED;
 	pv_lg_fork_child();
 	watchdog_started = 0; /* it did not come along */
 }

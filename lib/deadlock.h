@@ -47,6 +47,9 @@ void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind);
  * thread is misuse; returns the error the join should give, or 0 to go on. */
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc);
 
+/* fork is called here. Locks other threads hold then stay locked for good
+ * in the child; its first lock of one is reported, with this site. */
+void pv_dl_fork_site(pv_thread *t, uintptr_t pc);
 void pv_dl_fork_prepare(void);
 void pv_dl_fork_parent(void);
 void pv_dl_fork_child(pv_thread *self);

@@ -8,6 +8,7 @@
 #include "deadlock.h"
 #include "options.h"
 #include "report.h"
+#include "session.h"
 #include "shadow.h"
 #include "sync.h"
 #include "thread.h"
@@ -24,6 +25,7 @@ int pv_runtime_ready(void)
 static void at_exit(void)
 {
 	const pv_options_t *o = pv_options();
+	pv_runtime_exiting();
 	if (pv_report_count() && o->exitcode) {
 		fflush(NULL);
 		_exit(o->exitcode);
@@ -38,12 +40,26 @@ void pv_runtime_init(void)
 	pv_lock_acquire(&lock);
 	if (!pv_runtime_ready()) {
 		pv_options();
+		pv_session_attach();
 		pv_shadow_init();
-		pv_dl_thread_start(pv_thread_init_main());
+		pv_thread *t = pv_thread_init_main();
+		/* Started by exec or posix_spawn: what came before happened before us. */
+		uint32_t h = pv_session_started_with();
+		if (h)
+			pv_session_acquire(&t->vc, pv_key_handoff(h));
+		pv_dl_thread_start(t);
+		pv_process_init();
 		atexit(at_exit);
 		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	}
 	pv_lock_release(&lock);
+}
+
+void pv_runtime_exiting(void)
+{
+	pv_thread *t = pv_cur();
+	if (t)
+		pv_session_release(pv_key_exit(getpid()), &t->vc);
 }
 
 void __tsan_init(void)

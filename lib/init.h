@@ -5,5 +5,9 @@
 /* Idempotent; called by __tsan_init from every instrumented module's constructor. */
 void pv_runtime_init(void);
 int pv_runtime_ready(void);
+/* Register the runtime's fork handlers (intercept_process.c). */
+void pv_process_init(void);
+/* The process is ending (exit, _exit): leave its clock for whoever waits for it. */
+void pv_runtime_exiting(void);
 
 #endif

@@ -1,10 +1,12 @@
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "access.h"
 #include "base.h"
 #include "heap.h"
 #include "race.h"
 #include "report.h"
+#include "session.h"
 #include "shadow.h"
 #include "stack.h"
 
@@ -130,13 +132,32 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	pv_ctx_trim(t->ctx, &cur->stack);
 
 	pv_report_stack *prev = &r->stacks[1];
-	pv_thread *other = pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));
-	prev->tid = other ? other->tid : -1;
+	int opid, otid;
+	uint32_t oimage;
+	int remote = !pv_session_slot_get(PV_CELL_SLOT(old_meta), &opid, &otid, &oimage) &&
+		     opid != getpid();
+	pv_thread *other = remote ? NULL :
+		pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));
+	prev->tid = remote ? otid : other ? other->tid : -1;
+	prev->pid = remote ? opid : 0;
 	snprintf(prev->access, sizeof prev->access, "%s",
 		 access_name(PV_CELL_WRITE(old_meta), PV_CELL_ATOMIC(old_meta)));
 	prev->size = 1 << PV_CELL_SIZELOG(old_meta);
 	prev->addr = gaddr + PV_CELL_OFF(old_meta);
-	if (other && other->tid == 0)
+	if (remote) {
+		/* Another program's pcs mean nothing in this one. */
+		int same_image = oimage == pv_session_image();
+		char who[32];
+		if (otid)
+			snprintf(who, sizeof who, "thread T%d", otid);
+		else
+			snprintf(who, sizeof who, "main thread");
+		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by %s of process %d%s",
+			 prev->access, prev->size, (void *)prev->addr, who, opid,
+			 same_image ? "" : " (another program)");
+		if (!same_image)
+			old.n = 0;
+	} else if (other && other->tid == 0)
 		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by main thread",
 			 prev->access, prev->size, (void *)prev->addr);
 	else

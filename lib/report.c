@@ -285,6 +285,8 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 		pv_sb_json_string(sb, title.buf ? title.buf : "");
 		pv_sb_free(&title);
 		pv_sb_printf(sb, ",\"thread\":%d,", s->tid);
+		if (s->pid)
+			pv_sb_printf(sb, "\"pid\":%d,", s->pid);
 		put_key(sb, "access");
 		pv_sb_json_string(sb, s->access);
 		pv_sb_printf(sb, ",\"size\":%d,\"addr\":", s->size);

@@ -24,6 +24,7 @@ typedef enum {
 typedef struct {
 	char title[96];     /* "Write of size 4 at 0x... by thread T1", built by the report module when empty */
 	int tid;            /* pvcheck thread id; -1 when not a thread's */
+	int pid;            /* the thread's process when not the reporting one, else 0 */
 	char access[32];    /* "read", "write", "atomic read", "lock", "unlock", ... */
 	int size;           /* bytes accessed; 0 when not an access */
 	uintptr_t addr;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 #include "base.h"
+#include "session.h"
 #include "shadow.h"
 
 /* User space is below 2^47. It is cut into 4 MiB chunks; a chunk's shadow
@@ -86,7 +87,8 @@ void pv_shadow_reset(uintptr_t addr, size_t size)
 		uintptr_t chunk_end = (lo | (CHUNK_SIZE - 1)) + 1;
 		uintptr_t hi = end < chunk_end ? end : chunk_end;
 		pv_cell *c = __atomic_load_n(&pv_shadow_chunks[lo >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
-		if (c) {
+		/* Shared shadow keeps the other processes' history. */
+		if (c && !pv_session_contains(c)) {
 			/* Granules touched by [lo, hi); a partial last one is cleared whole. */
 			uintptr_t g0 = (lo & (CHUNK_SIZE - 1)) / PV_GRANULE;
 			uintptr_t g1 = ((hi - 1) & (CHUNK_SIZE - 1)) / PV_GRANULE + 1;
@@ -95,6 +97,22 @@ void pv_shadow_reset(uintptr_t addr, size_t size)
 		}
 		lo = hi;
 	}
+}
+
+void pv_shadow_attach(uintptr_t addr, pv_cell *cells)
+{
+	pv_cell *old = __atomic_exchange_n(&pv_shadow_chunks[addr >> CHUNK_SHIFT], cells, __ATOMIC_ACQ_REL);
+	if (old && !pv_session_contains(old)) {
+		pv_unmap(old, CHUNK_SHADOW);
+		__atomic_fetch_sub(&nmapped, 1, __ATOMIC_RELAXED);
+	}
+}
+
+void pv_shadow_detach(uintptr_t addr)
+{
+	pv_cell *old = __atomic_load_n(&pv_shadow_chunks[addr >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	if (old && pv_session_contains(old))
+		__atomic_store_n(&pv_shadow_chunks[addr >> CHUNK_SHIFT], NULL, __ATOMIC_RELEASE);
 }
 
 size_t pv_shadow_mapped_bytes(void)

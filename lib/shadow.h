@@ -49,6 +49,10 @@ static inline pv_cell *pv_shadow_cells(uintptr_t addr)
 pv_cell *pv_shadow_peek(uintptr_t addr);
 /* Forget every access to [addr, addr+size): the memory is new. */
 void pv_shadow_reset(uintptr_t addr, size_t size);
+/* The 4 MiB chunk at addr (aligned) takes its shadow from cells, which
+ * other processes share; detach gives it private shadow again. */
+void pv_shadow_attach(uintptr_t addr, pv_cell *cells);
+void pv_shadow_detach(uintptr_t addr);
 /* Bytes of shadow currently mapped (for benchmarks). */
 size_t pv_shadow_mapped_bytes(void);
 void pv_shadow_init(void);

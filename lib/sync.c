@@ -1,5 +1,6 @@
 #include "base.h"
 #include "sync.h"
+#include "xmap.h"
 
 /* Sync objects hang off a fixed hash of buckets, each with its own lock, so
  * unrelated mutexes and atomics never contend on a runtime lock. */
@@ -55,8 +56,19 @@ static sync_obj *find_or_create(bucket *b, uintptr_t addr)
 	return o;
 }
 
+/* Objects in memory shared with other processes keep their clocks in the session. */
+static inline int shared_key(uintptr_t addr, pv_sync_clock which, pv_key *k)
+{
+	return PV_UNLIKELY(pv_xmap_any()) && pv_xmap_key(addr, (int)which, k);
+}
+
 void pv_sync_acquire(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 {
+	pv_key k;
+	if (shared_key(addr, which, &k)) {
+		pv_session_acquire(&t->vc, k);
+		return;
+	}
 	bucket *b = bucket_of(addr);
 	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
 		return;
@@ -69,6 +81,12 @@ void pv_sync_acquire(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 
 void pv_sync_release(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 {
+	pv_key k;
+	if (shared_key(addr, which, &k)) {
+		pv_session_release(k, &t->vc);
+		pv_thread_tick(t);
+		return;
+	}
 	bucket *b = bucket_of(addr);
 	pv_lock_acquire(&b->lock);
 	pv_vc_join(&find_or_create(b, addr)->clock[which], &t->vc);
@@ -78,6 +96,11 @@ void pv_sync_release(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 
 void pv_sync_release_clock(uintptr_t addr, const pv_vc *c)
 {
+	pv_key k;
+	if (shared_key(addr, PV_CLOCK_MAIN, &k)) {
+		pv_session_release(k, c);
+		return;
+	}
 	bucket *b = bucket_of(addr);
 	pv_lock_acquire(&b->lock);
 	pv_vc_join(&find_or_create(b, addr)->clock[PV_CLOCK_MAIN], c);
@@ -86,6 +109,11 @@ void pv_sync_release_clock(uintptr_t addr, const pv_vc *c)
 
 void pv_sync_peek_clock(uintptr_t addr, pv_vc *into)
 {
+	pv_key k;
+	if (shared_key(addr, PV_CLOCK_MAIN, &k)) {
+		pv_session_acquire(into, k);
+		return;
+	}
 	bucket *b = bucket_of(addr);
 	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
 		return;

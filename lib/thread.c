@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include "base.h"
+#include "session.h"
 #include "shadow.h"
 #include "thread.h"
 
@@ -32,22 +34,32 @@ static void stack_bounds(pv_thread *t, pthread_t self)
 	pthread_attr_destroy(&a);
 }
 
-/* Under reg_lock. */
-static pv_thread *new_thread(void)
+/* A slot never used: the session's, so that no other process uses it. */
+static uint32_t unused_slot(void)
 {
-	uint32_t slot;
-	if (nfree)
-		slot = free_slots[--nfree];
-	else if (nslots < PV_MAX_SLOTS)
-		slot = nslots++;
-	else
-		pv_die("more than %d threads alive at once", PV_MAX_SLOTS);
-	pv_thread *t = pv_alloc(sizeof *t);
+	uint32_t slot = pv_session_active() ? pv_session_new_slot()
+					    : nslots < PV_MAX_SLOTS ? nslots++ : PV_MAX_SLOTS;
+	if (slot == PV_MAX_SLOTS)
+		pv_die("more than %d threads in the processes of one program", PV_MAX_SLOTS);
+	return slot;
+}
+
+/* Under reg_lock. */
+static void take_slot(pv_thread *t, uint32_t slot)
+{
 	t->slot = slot;
 	t->first_epoch = slot_last[slot] + 1;
 	t->prev_in_slot = slot_owner[slot];
 	slot_owner[slot] = t;
+	pv_session_slot_set(slot, getpid(), t->tid);
+}
+
+/* Under reg_lock. */
+static pv_thread *new_thread(void)
+{
+	pv_thread *t = pv_alloc(sizeof *t);
 	t->tid = next_tid++;
+	take_slot(t, nfree ? free_slots[--nfree] : unused_slot());
 	t->next = all_threads;
 	all_threads = t;
 	return t;
@@ -263,4 +275,11 @@ void pv_thread_fork_child(pv_thread *self)
 		t->joined = 1;
 	}
 	self->pthread = pthread_self();
+	/* The parent goes on in its slot: the child needs its own. Local free
+	 * slots may be in use by the parent's threads. */
+	if (pv_session_active()) {
+		nfree = 0;
+		take_slot(self, unused_slot());
+		pv_vc_set(&self->vc, self->slot, self->first_epoch);
+	}
 }

@@ -1,0 +1,116 @@
+/*
+ * fork() while another thread holds a mutex, fixed by exec: between fork()
+ * and execve() the child calls only async-signal-safe functions (here just
+ * execve and _exit), which take no locks.  execve() replaces the copied
+ * memory, the locked mutex with it, by a fresh program image: this same
+ * program, started with --job, which has its own new, unlocked log_lock.
+ * This is what posix_spawn() and every shell do.
+ *
+ * The worker holds the lock across the fork exactly as in buggy.c.
+ *
+ * usage: fixed_exec [deadline_s]     (default 3)
+ *        fixed_exec --job            (what the child exec's)
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;	/* one line at a time */
+static sem_t lock_held, fork_done;
+
+static void log_line(const char *who, const char *what)
+{
+	pthread_mutex_lock(&log_lock);
+	printf("[%d] %-7s %s\n", (int)getpid(), who, what);
+	fflush(stdout);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&log_lock);
+	sem_post(&lock_held);
+	sem_wait(&fork_done);		/* hold the lock across main's fork() */
+	printf("[%d] worker  wrote a line while main forked\n", (int)getpid());
+	fflush(stdout);
+	pthread_mutex_unlock(&log_lock);
+	return NULL;
+}
+
+/* Wait for the child, but not for ever: a child stuck on a lock never exits. */
+static int wait_child(pid_t pid, int deadline_s, int *status)
+{
+	for (int ms = 0; ms < deadline_s * 1000; ms += 10) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return 0;
+}
+
+extern char **environ;
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--job")) {
+		log_line("child", "running the job in a fresh image");	/* a new, free lock */
+		return 0;
+	}
+
+	int deadline_s = argc > 1 ? atoi(argv[1]) : 3;
+	if (deadline_s < 1) {
+		fprintf(stderr, "usage: %s [deadline_s]\n", argv[0]);
+		return 2;
+	}
+	sem_init(&lock_held, 0, 0);
+	sem_init(&fork_done, 0, 0);
+
+	/* built before fork(): the child must not even call malloc */
+	char *job_argv[] = { argv[0], "--job", NULL };
+
+	pthread_t w;
+	pthread_create(&w, NULL, worker, NULL);
+	sem_wait(&lock_held);		/* the worker holds log_lock now */
+	fflush(stdout);			/* so the child does not print the parent's buffer again */
+
+	pid_t pid = fork();		/* the worker still holds log_lock */
+	if (pid < 0) {
+		perror("fork");
+		return 2;
+	}
+	if (pid == 0) {
+		/* async-signal-safe calls only, until the copied memory is gone */
+		execve("/proc/self/exe", job_argv, environ);
+		_exit(127);
+	}
+
+	sem_post(&fork_done);
+	pthread_join(w, NULL);
+	log_line("parent", "forked the child; waiting for it");
+
+	int status;
+	if (!wait_child(pid, deadline_s, &status)) {
+		printf("parent: the child was still stuck after %d s; killed it\n", deadline_s);
+		printf("        it waits for log_lock, locked by a thread that does not exist in it\n");
+		return 1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		printf("parent: the child did its job and exited 0\n");
+		return 0;
+	}
+	if (WIFEXITED(status))
+		printf("parent: the child exited with status %d without doing its job"
+		       " (a checker ends a deadlocked program this way)\n", WEXITSTATUS(status));
+	else
+		printf("parent: the child was killed by signal %d\n", WTERMSIG(status));
+	return 1;
+}

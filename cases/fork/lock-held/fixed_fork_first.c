@@ -1,0 +1,100 @@
+/*
+ * fork() while another thread holds a mutex, fixed by forking first: the
+ * child is created while the process still has a single thread, so no other
+ * thread can hold any lock at that moment.  The worker is started after the
+ * fork, in the parent only, and takes the log lock there as in buggy.c; the
+ * child's copy of the lock was copied unlocked.  Servers that fork workers
+ * (or a helper process) at start-up, before any thread, rely on this.
+ *
+ * usage: fixed_fork_first [deadline_s]     (default 3)
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;	/* one line at a time */
+static sem_t lock_held, fork_done;
+
+static void log_line(const char *who, const char *what)
+{
+	pthread_mutex_lock(&log_lock);	/* in the child: a copy made while it was free */
+	printf("[%d] %-7s %s\n", (int)getpid(), who, what);
+	fflush(stdout);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&log_lock);
+	sem_post(&lock_held);
+	sem_wait(&fork_done);		/* hold the lock while the child runs */
+	printf("[%d] worker  wrote a line, started after the fork\n", (int)getpid());
+	fflush(stdout);
+	pthread_mutex_unlock(&log_lock);
+	return NULL;
+}
+
+/* Wait for the child, but not for ever: a child stuck on a lock never exits. */
+static int wait_child(pid_t pid, int deadline_s, int *status)
+{
+	for (int ms = 0; ms < deadline_s * 1000; ms += 10) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int deadline_s = argc > 1 ? atoi(argv[1]) : 3;
+	if (deadline_s < 1) {
+		fprintf(stderr, "usage: %s [deadline_s]\n", argv[0]);
+		return 2;
+	}
+	sem_init(&lock_held, 0, 0);
+	sem_init(&fork_done, 0, 0);
+
+	fflush(stdout);			/* so the child does not print the parent's buffer again */
+	pid_t pid = fork();		/* one thread only: no lock can be held by another */
+	if (pid < 0) {
+		perror("fork");
+		return 2;
+	}
+	if (pid == 0) {
+		log_line("child", "running the job");
+		_exit(0);
+	}
+
+	pthread_t w;
+	pthread_create(&w, NULL, worker, NULL);	/* threads only after the fork */
+	sem_wait(&lock_held);		/* the worker holds log_lock now, as in buggy.c */
+	sem_post(&fork_done);
+	pthread_join(w, NULL);
+	log_line("parent", "forked the child; waiting for it");
+
+	int status;
+	if (!wait_child(pid, deadline_s, &status)) {
+		printf("parent: the child was still stuck after %d s; killed it\n", deadline_s);
+		printf("        it waits for log_lock, locked by a thread that does not exist in it\n");
+		return 1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		printf("parent: the child did its job and exited 0\n");
+		return 0;
+	}
+	if (WIFEXITED(status))
+		printf("parent: the child exited with status %d without doing its job"
+		       " (a checker ends a deadlocked program this way)\n", WEXITSTATUS(status));
+	else
+		printf("parent: the child was killed by signal %d\n", WTERMSIG(status));
+	return 1;
+}

@@ -1,0 +1,71 @@
+/* The session: what every process of one checked program shares. A fork,
+ * an exec or a posix_spawn stays in the session. Its state lives in one
+ * shared memory file, inherited as a descriptor named in the environment
+ * (PVCHECK_SESSION), mapped anywhere: it holds only offsets.
+ *
+ * It gives thread slots unique across processes, what each slot belongs to
+ * (pid, thread, program image), clocks that carry happens-before between
+ * processes (shared sync objects, pipes, exits, execs), shadow for memory
+ * that processes share, and named regions (the call tree). Without a
+ * session (unit tests) slots are local and nothing crosses processes. */
+#ifndef PV_SESSION_H
+#define PV_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "clock.h"
+#include "shadow.h"
+
+#define PV_SESSION_ENV "PVCHECK_SESSION"
+
+/* Attach to the session named in the environment, or start one. Returns 0
+ * when a session is in use. Idempotent; called before anything else. */
+int pv_session_attach(void);
+int pv_session_active(void);
+/* Does p point into the session's memory? */
+int pv_session_contains(const void *p);
+
+/* A thread slot no process of the session uses; PV_MAX_SLOTS when none is left. */
+uint32_t pv_session_new_slot(void);
+/* Who uses a slot: the pid, the thread's number there, the program image. */
+void pv_session_slot_set(uint32_t slot, int pid, int tid);
+int pv_session_slot_get(uint32_t slot, int *pid, int *tid, uint32_t *image);
+/* This process's program image: changes with exec, kept by fork. */
+uint32_t pv_session_image(void);
+
+/* Clocks shared by processes, by key (see the PV_KEY_ constructors). */
+typedef uint64_t pv_key;
+void pv_session_acquire(pv_vc *into, pv_key key);
+void pv_session_release(pv_key key, const pv_vc *from);
+/* The key has a clock (someone released into it). */
+int pv_session_has(pv_key key);
+
+pv_key pv_key_memory(uint32_t object, uint64_t offset, int which);
+pv_key pv_key_exit(pid_t pid);
+pv_key pv_key_file(dev_t dev, ino_t ino);
+pv_key pv_key_handoff(uint32_t id);
+
+/* Ids of shared memory objects: a new anonymous one, or a file's. */
+uint32_t pv_session_new_object(void);
+uint32_t pv_session_file_object(dev_t dev, ino_t ino);
+/* Two files are one channel (the ends of a socketpair). */
+void pv_session_alias_file(dev_t dev, ino_t ino, dev_t to_dev, ino_t to_ino);
+pv_key pv_session_file_key(dev_t dev, ino_t ino);
+
+/* The shadow of one 4 MiB chunk of a shared object, made on first use. */
+pv_cell *pv_session_shadow(uint32_t object, uint64_t chunk);
+
+/* A region of the session's memory that every process finds by its id. */
+enum { PV_REGION_CALLTREE_NODES, PV_REGION_CALLTREE_INDEX, PV_REGION_CALLTREE_COUNT,
+       PV_NREGIONS };
+void *pv_session_region(int id, size_t size);
+
+/* Exec and spawn: the caller's clock, left for the new program to take, and
+ * the environment entry that tells it where ("PVCHECK_SESSION=fd:id"). */
+uint32_t pv_session_handoff(const pv_vc *from);
+void pv_session_env_entry(uint32_t handoff, char *buf, size_t len);
+/* In a new program: the handoff it was started with, or 0. */
+uint32_t pv_session_started_with(void);
+
+#endif

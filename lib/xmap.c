@@ -1,0 +1,149 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "base.h"
+#include "shadow.h"
+#include "xmap.h"
+
+#define CHUNK (1ul << PV_SHADOW_CHUNK_SHIFT)
+#define MAX_MAPS 256
+
+typedef struct {
+	uintptr_t start;
+	size_t len;
+	uintptr_t res_lo, res_hi;  /* the chunks reserved around it; 0: none */
+	uint32_t object;
+	uint64_t off;              /* offset of start in the object */
+} xm;
+
+static pv_lock lock;
+static xm maps[MAX_MAPS];
+static int nmaps;
+
+/* Raw system calls: the program's mmap and munmap are intercepted. */
+static void *sys_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long r = syscall(SYS_mmap, a, len, prot, flags, fd, off);
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return MAP_FAILED;
+	}
+	return (void *)r;
+}
+
+static void sys_munmap(uintptr_t a, size_t len)
+{
+	if (len)
+		syscall(SYS_munmap, (void *)a, len);
+}
+
+int pv_xmap_any(void)
+{
+	return __atomic_load_n(&nmaps, __ATOMIC_RELAXED) != 0;
+}
+
+int pv_xmap_key(uintptr_t addr, int which, pv_key *key)
+{
+	int found = 0;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (addr - maps[i].start < maps[i].len) {
+			*key = pv_key_memory(maps[i].object, maps[i].off + (addr - maps[i].start), which);
+			found = 1;
+			break;
+		}
+	pv_lock_release(&lock);
+	return found;
+}
+
+static void add(xm m)
+{
+	pv_lock_acquire(&lock);
+	if (nmaps < MAX_MAPS)
+		maps[nmaps++] = m;
+	pv_lock_release(&lock);
+}
+
+static uint32_t object_of(int flags, int fd)
+{
+	struct stat st;
+	if ((flags & MAP_ANONYMOUS) || fd < 0 || fstat(fd, &st))
+		return pv_session_new_object();
+	return pv_session_file_object(st.st_dev, st.st_ino);
+}
+
+void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (pv_session_attach() || !len)
+		return sys_mmap(NULL, len, prot, flags, fd, off);
+	/* The mapping starts at the same place in its chunk as its offset does
+	 * in the object's chunk, so that chunk k of the object is one whole
+	 * chunk of shadow here and in every process. */
+	uintptr_t skew = (flags & MAP_ANONYMOUS) ? 0 : (uintptr_t)off & (CHUNK - 1);
+	size_t span = (skew + len + CHUNK - 1) & ~(CHUNK - 1);
+	void *r = sys_mmap(NULL, span + CHUNK, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return sys_mmap(NULL, len, prot, flags, fd, off);
+	uintptr_t res = (uintptr_t)r, base = (res + CHUNK - 1) & ~(CHUNK - 1);
+	sys_munmap(res, base - res);
+	sys_munmap(base + span, res + span + CHUNK - (base + span));
+	void *p = sys_mmap((void *)(base + skew), len, prot, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED) {
+		int e = errno;
+		sys_munmap(base, span);
+		errno = e;
+		return p;
+	}
+	uint32_t object = object_of(flags, fd);
+	uint64_t first = ((uint64_t)off - skew) / CHUNK;
+	for (uintptr_t c = base; c < base + span; c += CHUNK)
+		pv_shadow_attach(c, pv_session_shadow(object, first + (c - base) / CHUNK));
+	add((xm){ (uintptr_t)p, len, base, base + span, object, (uint64_t)off });
+	return p;
+}
+
+void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, uint64_t off)
+{
+	if (pv_session_attach())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].start == start) {
+			pv_lock_release(&lock);
+			return;
+		}
+	pv_lock_release(&lock);
+	add((xm){ start, len, 0, 0, pv_session_file_object(dev, ino), off });
+}
+
+void pv_xmap_unmap(uintptr_t *addr, size_t *len)
+{
+	if (!pv_xmap_any())
+		return;
+	uintptr_t lo = *addr, hi = *addr + *len;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps;) {
+		xm *m = &maps[i];
+		if (m->start >= lo && m->start + m->len <= hi) {
+			for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
+				pv_shadow_detach(c);
+			if (m->res_lo) {
+				/* The reserve around the mapping goes with it. */
+				if (m->res_lo < lo)
+					lo = m->res_lo;
+				if (m->res_hi > hi)
+					hi = m->res_hi;
+			}
+			*m = maps[--nmaps];
+		} else {
+			i++;
+		}
+	}
+	pv_lock_release(&lock);
+	*addr = lo;
+	*len = hi - lo;
+}
