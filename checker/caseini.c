@@ -203,7 +203,7 @@ static void check_variant(parse_state *st, pvc_variant *v)
 		v->timeout = c->timeout;
 }
 
-static char *case_id(const char *dir)
+char *pvc_case_id(const char *dir)
 {
 	char *copy = pvc_strdup(dir);
 	size_t n = strlen(copy);
@@ -231,7 +231,7 @@ int pvc_case_load(const char *dir, pvc_case *c)
 	memset(c, 0, sizeof *c);
 	c->dir = pvc_strdup(dir);
 	c->ini = pvc_join(dir, "case.ini");
-	c->id = case_id(dir);
+	c->id = pvc_case_id(dir);
 	c->timeout = PVC_DEFAULT_TIMEOUT;
 	parse_state st = { .c = c, .at_line_start = 1 };
 	st.f = fopen(c->ini, "r");

@@ -39,5 +39,7 @@ typedef struct {
 /* Read dir/case.ini. -1 when the case is unusable; c->error says why. */
 int pvc_case_load(const char *dir, pvc_case *c);
 void pvc_case_free(pvc_case *c);
+/* The id of the case in dir: "<topic>/<name>", its parent's name and its own. */
+char *pvc_case_id(const char *dir);
 
 #endif

@@ -158,6 +158,8 @@ static void done(int i, int status, void *p)
 		ctx->rep->disagree++;
 	if (!r->ts.agrees)
 		ctx->rep->tsan_differs++;
+	if (r->c->exercise && !pvc_exercise_passes(r))
+		ctx->rep->exercises_failed++;
 	if (ctx->verbose)
 		fprintf(stderr, "pvcheck: %s %s: %s\n", r->c->id, r->v->name, pvc_agreement(r));
 }
@@ -219,7 +221,9 @@ static int run_all(const check_args *a, pvc_report *rep, const char *work)
 	}
 	pvc_print_table(stdout, rep);
 	pvc_print_details(stdout, rep);
-	int rc = rep->disagree ? 1 : 0;
+	pvc_print_exercises(stdout, rep);
+	/* A learner's fix must satisfy ThreadSanitizer too. */
+	int rc = rep->disagree || rep->exercises_failed ? 1 : 0;
 	if (write_outputs(a, rep))
 		rc = rc ? rc : 1;
 	return rc;

@@ -8,6 +8,9 @@
 int pvc_cmd_cc(int argc, char **argv);
 int pvc_cmd_run(int argc, char **argv);
 int pvc_cmd_check(int argc, char **argv);
+int pvc_cmd_list(int argc, char **argv);
+int pvc_cmd_explain(int argc, char **argv);
+int pvc_cmd_exercise(int argc, char **argv);
 
 /* Print a usage error for cmd and return PVC_EXIT_USAGE. */
 int pvc_usage(const char *cmd, const char *msg);

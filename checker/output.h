@@ -14,6 +14,10 @@ int pvc_write_json(const char *path, const pvc_report *rep);
 int pvc_write_junit(const char *path, const pvc_report *rep);
 int pvc_write_sarif(const char *path, const pvc_report *rep);
 
+/* For each case written by 'pvcheck exercise': whether the learner's fix
+ * passes, and if not what each checker found where, the hint and the lesson. */
+void pvc_print_exercises(FILE *f, const pvc_report *rep);
+
 /* A side's reason to disagree, with the lines that show it, for people. */
 char *pvc_explain(const pvc_result *r, int tsan);
 

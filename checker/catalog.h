@@ -1,0 +1,24 @@
+/* Finding cases for the learner's commands (list, explain, exercise): where
+ * the catalogue is, and which case a learner means by CASE. */
+#ifndef PVC_CATALOG_H
+#define PVC_CATALOG_H
+
+#include "caseini.h"
+
+/* The catalogue's root: opt (--cases DIR) when given, else $PVCHECK_CASES,
+ * else ./cases when it is a directory, else the source tree's cases/ as
+ * compiled in. */
+const char *pvc_catalog_root(const char *opt);
+
+/* Take "--cases DIR" or "--cases=DIR" at argv[*i] into *root; 1 when it was
+ * one (*i moved past its value), 0 when not, -1 when DIR is missing. */
+int pvc_catalog_option(int argc, char **argv, int *i, const char **root);
+
+/* Load the case spec names: a case id (lost-update/counter), a bare name
+ * when only one case has it (counter), or a path to a case directory. An
+ * exercise written by 'pvcheck exercise' stands for the case it came from.
+ * 0: loaded; 1: found but its case.ini is unusable (c->error says why);
+ * -1: not found, after saying why on stderr as "pvcheck CMD: ...". */
+int pvc_catalog_load(const char *root, const char *spec, const char *cmd, pvc_case *c);
+
+#endif
