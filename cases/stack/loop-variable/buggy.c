@@ -1,0 +1,63 @@
+/*
+ * Loop variable: main starts one worker per slice of an array and passes
+ * each the address of its loop variable i, meaning "your slice is i".  The
+ * worker reads i when it gets around to it; by then main has moved on and i
+ * says another slice, or is already nthreads.  Another thread can read
+ * (and write) a variable on main's stack: stacks are private by convention,
+ * not by protection.
+ *
+ * usage: buggy [threads]     (default 4)
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_THREADS 16
+#define SLICE 1000		/* numbers per worker */
+
+static int nthreads;
+static long partial[MAX_THREADS];	/* partial[k]: the sum of slice k */
+
+static void *worker(void *arg)
+{
+	int id = *(int *)arg;	/* the bug: reads main's i, whatever it is now */
+
+	if (id < 0 || id >= nthreads)
+		return (void *)(intptr_t)id;	/* no such slice: do nothing */
+	long sum = 0;
+	for (long x = (long)id * SLICE; x < (long)(id + 1) * SLICE; x++)
+		sum += x;
+	partial[id] = sum;	/* two workers with the same id race here too */
+	return (void *)(intptr_t)id;
+}
+
+int main(int argc, char **argv)
+{
+	nthreads = argc > 1 ? atoi(argv[1]) : 4;
+	if (nthreads < 1 || nthreads > MAX_THREADS) {
+		fprintf(stderr, "usage: %s [threads 1..%d]\n", argv[0], MAX_THREADS);
+		return 2;
+	}
+
+	pthread_t tid[MAX_THREADS];
+	int i;			/* one variable on main's stack, shared by every worker */
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&tid[i], NULL, worker, &i);
+
+	int wrong = 0;
+	for (int t = 0; t < nthreads; t++) {
+		void *got;
+		pthread_join(tid[t], &got);
+		int id = (int)(intptr_t)got;
+		printf("worker created when i=%d worked on slice %d%s\n", t, id,
+		       id == t ? "" : "   <- wrong slice");
+		wrong += id != t;
+	}
+
+	long n = (long)nthreads * SLICE, expected = n * (n - 1) / 2, total = 0;
+	for (int t = 0; t < nthreads; t++)
+		total += partial[t];
+	printf("sum of 0..%ld: expected %ld, got %ld\n", n - 1, expected, total);
+	return wrong || total != expected ? 1 : 0;
+}
