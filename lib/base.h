@@ -19,6 +19,16 @@ void pv_lock_release(pv_lock *l);
 /* In a fork child: the lock's holder may not exist any more. */
 static inline void pv_lock_reset(pv_lock *l) { __atomic_store_n(&l->state, 0, __ATOMIC_RELAXED); }
 
+/* A 64-bit mix (splitmix64's finaliser) for hash tables. */
+static inline uint64_t pv_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
 /* Memory for the runtime itself, never seen by the heap interceptors. */
 void *pv_alloc(size_t n);          /* zeroed; aborts on exhaustion */
 void *pv_realloc(void *p, size_t n);

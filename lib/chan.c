@@ -330,6 +330,18 @@ static void *freed(pv_chan *c, size_t slot)
 	return &c->keys[2 * slot + 1];
 }
 
+/* Finish a sleeping partner's operation on an unbuffered channel: its
+ * element moves from src to dst, and each side learns the other's past. */
+static void rendezvous(pv_chan *c, node *n, void *dst, const void *src)
+{
+	__tsan_acquire(&n->p->key_in);
+	copy(dst, src, c->elem_size);
+	n->p->fired = n->arm;
+	n->p->result = PV_CHAN_OK;
+	__tsan_release(&n->p->key_out);
+	wake(n->p);
+}
+
 /* Do arm a of a select (the whole select's channels are locked, and are
  * unlocked first if it is fatal). Returns 0 when it cannot go on after all:
  * the sleeper it counted on was claimed through another channel. */
@@ -353,12 +365,7 @@ static int perform(pv_chan_case *a, pv_chan *const *locked, size_t nlocked)
 			node *n = claim(&c->recvq);
 			if (!n)
 				return 0;
-			__tsan_acquire(&n->p->key_in);
-			copy(n->elem, a->elem, c->elem_size);
-			n->p->fired = n->arm;
-			n->p->result = PV_CHAN_OK;
-			__tsan_release(&n->p->key_out);
-			wake(n->p);
+			rendezvous(c, n, n->elem, a->elem);
 		}
 		a->result = PV_CHAN_OK;
 		return 1;
@@ -379,12 +386,7 @@ static int perform(pv_chan_case *a, pv_chan *const *locked, size_t nlocked)
 		node *n = claim(&c->sendq);
 		if (!n)
 			return 0;
-		__tsan_acquire(&n->p->key_in);
-		copy(a->elem, n->elem, c->elem_size);
-		n->p->fired = n->arm;
-		n->p->result = PV_CHAN_OK;
-		__tsan_release(&n->p->key_out);
-		wake(n->p);
+		rendezvous(c, n, a->elem, n->elem);
 		a->result = PV_CHAN_OK;
 	}
 	return 1;

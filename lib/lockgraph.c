@@ -97,14 +97,6 @@ static size_t qcap;
 static uint64_t *reported;
 static size_t nreported, capreported;
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
 
 static size_t bucket_of_chunk(uintptr_t chunk)
 {
@@ -249,12 +241,12 @@ void pv_lg_forget(uintptr_t addr, size_t size)
 
 static uint64_t edge_hash(const pv_lg_edge *e)
 {
-	uint64_t h = mix(e->from);
-	h = mix(h ^ e->to);
-	h = mix(h ^ ((uint64_t)e->from_mode << 1 | (uint64_t)e->to_mode));
-	h = mix(h ^ e->from_site.ctx ^ (uint64_t)e->to_site.ctx << 32);
-	h = mix(h ^ e->from_site.pc);
-	return mix(h ^ e->to_site.pc);
+	uint64_t h = pv_mix64(e->from);
+	h = pv_mix64(h ^ e->to);
+	h = pv_mix64(h ^ ((uint64_t)e->from_mode << 1 | (uint64_t)e->to_mode));
+	h = pv_mix64(h ^ e->from_site.ctx ^ (uint64_t)e->to_site.ctx << 32);
+	h = pv_mix64(h ^ e->from_site.pc);
+	return pv_mix64(h ^ e->to_site.pc);
 }
 
 /* Record key as reported; returns 0 if it already was. */
@@ -326,7 +318,7 @@ static uint64_t build_cycle(const pv_lg_edge *first, int qi, const edge *last, p
 		if (k < PV_LG_CYCLE_MAX)
 			out->e[k] = queue[i].via->e;
 	}
-	uint64_t key = mix(sum + (uint64_t)out->len);
+	uint64_t key = pv_mix64(sum + (uint64_t)out->len);
 	return key ? key : 1;
 }
 

@@ -214,19 +214,11 @@ uint32_t pv_session_image(void)
 
 /* ---- keyed tables ---- */
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	return x ^ (x >> 33);
-}
 
 /* The value under key, made by make() on first use; 0 if absent and !make. */
 static uint64_t lookup(kv *table, uint32_t size, uint64_t key, uint64_t (*make)(void))
 {
-	for (uint32_t i = (uint32_t)mix(key) & (size - 1), n = 0; n < size; i = (i + 1) & (size - 1), n++) {
+	for (uint32_t i = (uint32_t)pv_mix64(key) & (size - 1), n = 0; n < size; i = (i + 1) & (size - 1), n++) {
 		kv *e = &table[i];
 		uint64_t k = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
 		if (k == 0) {
@@ -301,7 +293,7 @@ pv_key pv_key_handoff(uint32_t id) { return 4ull << 60 | id; }
 
 pv_key pv_key_file(dev_t dev, ino_t ino)
 {
-	return 3ull << 60 | (mix((uint64_t)dev * 0x9e3779b97f4a7c15ull ^ (uint64_t)ino) >> 4);
+	return 3ull << 60 | (pv_mix64((uint64_t)dev * 0x9e3779b97f4a7c15ull ^ (uint64_t)ino) >> 4);
 }
 
 uint32_t pv_session_new_object(void)
@@ -312,7 +304,7 @@ uint32_t pv_session_new_object(void)
 /* Under H->lock. */
 static file_entry *file_slot(dev_t dev, ino_t ino, int make)
 {
-	for (uint32_t i = (uint32_t)mix(pv_key_file(dev, ino)) & (NFILES - 1), n = 0; n < NFILES;
+	for (uint32_t i = (uint32_t)pv_mix64(pv_key_file(dev, ino)) & (NFILES - 1), n = 0; n < NFILES;
 	     i = (i + 1) & (NFILES - 1), n++) {
 		file_entry *f = &H->files[i];
 		if (f->used && f->dev == (uint64_t)dev && f->ino == (uint64_t)ino)
