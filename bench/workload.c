@@ -7,6 +7,10 @@
  *   atomic   acquire/release atomics on shared words (atomic clock joins)
  *   malloc   malloc/free churn (heap bookkeeping, shadow reset on reuse)
  *   threads  thread create/join churn (thread slots, clocks, stack reset)
+ *   fork     fork/waitpid churn, each child bumping a counter in MAP_SHARED
+ *            memory under a process-shared mutex (the session, shared shadow)
+ *   pipe     ping-pong between two threads over a pair of pipes
+ *            (read/write interception and their happens-before)
  *
  * usage: workload [threads] [scale]     (default 4 1)
  *
@@ -20,7 +24,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #define MAX_THREADS 64
@@ -31,6 +38,8 @@
 #define MALLOC_ITERS 50000
 #define MALLOC_LIVE 16			/* blocks each thread keeps alive */
 #define CHURN_THREADS 200		/* threads created per unit of scale */
+#define FORKS 20			/* children per unit of scale */
+#define PINGS 2000			/* round trips per unit of scale */
 
 static int nthreads;
 static int scale;
@@ -217,6 +226,95 @@ static double run_churn(void)
 	return now() - start;
 }
 
+/* --- fork: children that share a counter with the parent ------------- */
+
+struct shared_counter {
+	pthread_mutex_t lock;
+	long value;
+};
+
+static double run_forks(void)
+{
+	struct shared_counter *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
+					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED) {
+		perror("mmap");
+		failures++;
+		return 0;
+	}
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&c->lock, &a);
+	c->value = 0;
+	double start = now();
+	int total = FORKS * scale;
+	for (int i = 0; i < total; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pthread_mutex_lock(&c->lock);
+			c->value++;
+			pthread_mutex_unlock(&c->lock);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	double secs = now() - start;
+	if (c->value != total) {
+		fprintf(stderr, "fork: counter %ld, expected %d\n", c->value, total);
+		failures++;
+	}
+	munmap(c, sizeof *c);
+	return secs;
+}
+
+/* --- pipe: a token bounced between two threads ------------------------ */
+
+static int ping[2], pong[2];
+static long token;
+
+static void *ponger(void *arg)
+{
+	char b;
+	for (int i = 0; i < PINGS * scale; i++) {
+		if (read(ping[0], &b, 1) != 1)
+			break;
+		token++;		/* ordered by the pipes, not by a lock */
+		if (write(pong[1], &b, 1) != 1)
+			break;
+	}
+	return arg;
+}
+
+static double run_pipes(void)
+{
+	pthread_t t;
+	if (pipe(ping) || pipe(pong)) {
+		perror("pipe");
+		failures++;
+		return 0;
+	}
+	double start = now();
+	pthread_create(&t, NULL, ponger, NULL);
+	char b = 'x';
+	for (int i = 0; i < PINGS * scale; i++) {
+		token++;
+		if (write(ping[1], &b, 1) != 1 || read(pong[0], &b, 1) != 1)
+			break;
+	}
+	pthread_join(t, NULL);
+	double secs = now() - start;
+	if (token != 2L * PINGS * scale) {
+		fprintf(stderr, "pipe: token %ld, expected %ld\n", token, 2L * PINGS * scale);
+		failures++;
+	}
+	for (int i = 0; i < 2; i++) {
+		close(ping[i]);
+		close(pong[i]);
+	}
+	return secs;
+}
+
 int main(int argc, char **argv)
 {
 	nthreads = argc > 1 ? atoi(argv[1]) : 4;
@@ -236,6 +334,8 @@ int main(int argc, char **argv)
 	printf("phase malloc %.6f\n", run_phase(malloc_worker));
 	check_malloc();
 	printf("phase threads %.6f\n", run_churn());
+	printf("phase fork %.6f\n", run_forks());
+	printf("phase pipe %.6f\n", run_pipes());
 	printf("total %.6f\n", now() - start);
 
 	struct rusage ru;
