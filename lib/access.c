@@ -20,6 +20,16 @@ access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is
 	const pv_epoch epoch = pv_thread_epoch(t);
 	const unsigned off = addr & (PV_GRANULE - 1);
 	const unsigned sizelog = sizelog_of[size];
+	/* The common case: this thread already did this access (or wrote
+	 * where it now reads) in this epoch. Everything since was checked
+	 * against that cell, so there is nothing to do. */
+	const uint64_t want = PV_CELL_MAKE(off, sizelog, is_write, is_atomic, slot, epoch);
+	const uint64_t write_bit = PV_CELL_MAKE(0, 0, 1, 0, 0, 0);
+	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
+		uint64_t m = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
+		if ((m | write_bit) == (want | write_bit) && (m & write_bit) >= (want & write_bit))
+			return;
+	}
 	uint64_t seen[PV_SHADOW_CELLS];
 	int tries = 0;
 again:;
@@ -62,7 +72,7 @@ again:;
 	 * one access is forgotten and a race between them goes unseen. */
 	__atomic_store_n(&cells[store].ctx, pv_access_ctx(t, pc), __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(&cells[store].meta, &seen[store],
-					 PV_CELL_MAKE(off, sizelog, is_write, is_atomic, slot, epoch),
+					 want,
 					 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
 	    ++tries < 8)
 		goto again;
