@@ -21,12 +21,15 @@ char *pvc_runtime_options(const char *json_path)
 	return pvc_printf("PVCHECK_OPTIONS=json=%s:exitcode=0", json_path);
 }
 
+/* Deadlock detection on and both stacks of a lock-order report, as ours. */
+#define TSAN_OURS "detect_deadlocks=1 second_deadlock_stack=1 exitcode=0 halt_on_error=0"
+
 char *pvc_tsan_options(void)
 {
 	const char *user = getenv("TSAN_OPTIONS");
 	if (user && *user)
-		return pvc_printf("TSAN_OPTIONS=%s exitcode=0 halt_on_error=0", user);
-	return pvc_strdup("TSAN_OPTIONS=exitcode=0 halt_on_error=0");
+		return pvc_printf("TSAN_OPTIONS=%s " TSAN_OURS, user);
+	return pvc_strdup("TSAN_OPTIONS=" TSAN_OURS);
 }
 
 typedef struct {
