@@ -113,9 +113,12 @@ static void __attribute__((noreturn)) report_deadlock(const pv_wg_deadlock *d)
 				 w->tid, wait_name(w->kind));
 		if (w->kind == PV_WAIT_JOIN)
 			snprintf(st->title + n, sizeof st->title - n, " of thread T%d", (int)w->object);
-		else if (w->nholders)
-			snprintf(st->title + n, sizeof st->title - n, " %p held by thread T%d",
-				 (void *)w->object, w->holders[0]);
+		else if (w->nholders) {
+			const pv_thread *h = pv_thread_by_tid(w->holders[0]);
+			snprintf(st->title + n, sizeof st->title - n, " %p held by thread T%d%s",
+				 (void *)w->object, w->holders[0],
+				 !h || h->state == PV_THREAD_FINISHED ? ", which no longer runs" : "");
+		}
 		else
 			snprintf(st->title + n, sizeof st->title - n, " %p", (void *)w->object);
 		if (w->kind == PV_WAIT_MUTEX || w->kind == PV_WAIT_RDLOCK || w->kind == PV_WAIT_WRLOCK)
