@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,9 +85,30 @@ static void after_fork_child(void)
 	t->ignore--;
 }
 
+/* A process ended by a signal still leaves its clock, so that what it
+ * wrote to shared memory is ordered before its parent's wait. The handler
+ * is reset to the default as it runs, and the signal raised again. */
+static void deadly_signal(int sig)
+{
+	pv_thread *t = pv_cur();
+	if (t && !t->ignore)
+		pv_runtime_exiting();
+	raise(sig);
+}
+
 void pv_process_init(void)
 {
+	static const int deadly[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM,
+				      SIGINT, SIGHUP, SIGQUIT, SIGPIPE };
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	for (size_t i = 0; i < sizeof deadly / sizeof deadly[0]; i++) {
+		struct sigaction old, sa = { .sa_handler = deadly_signal,
+					     .sa_flags = SA_RESETHAND | SA_NODEFER };
+		/* Never take a signal a program (or its parent) chose to handle or ignore. */
+		if (!sigaction(deadly[i], NULL, &old) && old.sa_handler == SIG_DFL &&
+		    !(old.sa_flags & SA_SIGINFO))
+			sigaction(deadly[i], &sa, NULL);
+	}
 }
 
 pid_t fork(void)

@@ -12,9 +12,9 @@
 #include "session.h"
 
 /* Sparse: only the pages touched are ever backed. */
-#define ARENA_SIZE (64ul << 30)
+#define ARENA_SIZE (256ul << 30)
 #define MAGIC 0x31656b6365687670ull  /* "pvcheck1" */
-#define XSLOTS 4096                   /* entries of a shared clock */
+#define XSLOTS (PV_MAX_SLOTS + 1)     /* entries of a shared clock: pages only as far as used */
 #define NCLOCKS (1u << 16)
 #define NSHADOWS (1u << 14)
 #define NFILES 4096

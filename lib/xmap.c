@@ -26,12 +26,9 @@ static int nmaps;
 /* Raw system calls: the program's mmap and munmap are intercepted. */
 static void *sys_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
 {
+	/* syscall() returns -1 and sets errno itself. */
 	long r = syscall(SYS_mmap, a, len, prot, flags, fd, off);
-	if (r < 0 && r > -4096) {
-		errno = (int)-r;
-		return MAP_FAILED;
-	}
-	return (void *)r;
+	return r == -1 ? MAP_FAILED : (void *)r;
 }
 
 static void sys_munmap(uintptr_t a, size_t len)

@@ -2,8 +2,14 @@
 #include <CUnit/Basic.h>
 #include "cunit_main.h"
 
-int main(void)
+/* A test file may define this: run with arguments (exec'd by one of its
+ * tests), the program is that test's child instead. */
+extern int pv_test_child(int argc, char **argv) __attribute__((weak));
+
+int main(int argc, char **argv)
 {
+	if (argc > 1 && pv_test_child)
+		return pv_test_child(argc, argv);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	CU_pSuite s = CU_add_suite(pv_suite_name, NULL, NULL);
