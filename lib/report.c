@@ -76,11 +76,14 @@ static void put_stack_text(pv_strbuf *sb, const pv_stack *st)
 		pv_sb_puts(sb, "    <empty stack>\n");
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		pv_frame f;
-		pv_symbolize(st->pc[i], &f);
-		put_frame_text(sb, i, &f);
+	/* A pc in inlined code is several frames, numbered on like TSan's. */
+	pv_frame *f = pv_alloc(PV_INLINE_MAX * sizeof(*f));
+	for (int i = 0, k = 0; i < n; i++) {
+		int m = pv_symbolize_inline(st->pc[i], f, PV_INLINE_MAX);
+		for (int j = 0; j < m; j++)
+			put_frame_text(sb, k++, &f[j]);
 	}
+	pv_free(f);
 }
 
 static void put_title(pv_strbuf *sb, const pv_report_stack *s)
@@ -236,25 +239,30 @@ static void put_frames_json(pv_strbuf *sb, const pv_stack *st)
 {
 	int n = shown_frames(st);
 	pv_sb_putc(sb, '[');
+	/* A pc in inlined code is several frames, all with that pc. */
+	pv_frame *fs = pv_alloc(PV_INLINE_MAX * sizeof(*fs));
 	for (int i = 0; i < n; i++) {
-		pv_frame f;
-		pv_symbolize(st->pc[i], &f);
-		if (i)
+		int m = pv_symbolize_inline(st->pc[i], fs, PV_INLINE_MAX);
+		for (int j = 0; j < m; j++) {
+			const pv_frame *f = &fs[j];
+			if (i || j)
+				pv_sb_putc(sb, ',');
+			pv_sb_putc(sb, '{');
+			put_key(sb, "function");
+			pv_sb_json_string(sb, f->function);
 			pv_sb_putc(sb, ',');
-		pv_sb_putc(sb, '{');
-		put_key(sb, "function");
-		pv_sb_json_string(sb, f.function);
-		pv_sb_putc(sb, ',');
-		put_key(sb, "file");
-		pv_sb_json_string(sb, f.file);
-		pv_sb_printf(sb, ",\"line\":%d,\"column\":%d,", f.line, f.column);
-		put_key(sb, "module");
-		pv_sb_json_string(sb, f.module);
-		pv_sb_putc(sb, ',');
-		put_key(sb, "pc");
-		put_hex(sb, f.pc);
-		pv_sb_putc(sb, '}');
+			put_key(sb, "file");
+			pv_sb_json_string(sb, f->file);
+			pv_sb_printf(sb, ",\"line\":%d,\"column\":%d,", f->line, f->column);
+			put_key(sb, "module");
+			pv_sb_json_string(sb, f->module);
+			pv_sb_putc(sb, ',');
+			put_key(sb, "pc");
+			put_hex(sb, f->pc);
+			pv_sb_putc(sb, '}');
+		}
 	}
+	pv_free(fs);
 	pv_sb_putc(sb, ']');
 }
 

@@ -8,6 +8,7 @@
 #include <dwarf.h>
 #include <gelf.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "base.h"
 #include "stack.h"
@@ -206,7 +207,9 @@ static const char *base_name(const char *path)
 static int sym_report(Dwfl *d)
 {
 	dwfl_report_begin(d);
-	int r = dwfl_linux_proc_report(d, getpid());
+	/* The calling thread's view: /proc/PID/maps is empty once the main
+	 * thread has ended with pthread_exit, /proc/TID/maps never is. */
+	int r = dwfl_linux_proc_report(d, (pid_t)syscall(SYS_gettid));
 	if (dwfl_report_end(d, NULL, NULL) != 0)
 		r = -1;
 	return r;
@@ -245,31 +248,113 @@ static Dwarf_Die *find_cu(Dwfl_Module *m, Dwarf_Addr addr, Dwarf_Addr *bias)
 	return NULL;
 }
 
-/* Name of the innermost function (inlined or not) at addr, from DWARF. */
-static const char *inlined_name(Dwfl_Module *m, Dwarf_Addr addr, Dwarf_Die **scopesp)
+/* A function's DIE: a subprogram, or an inlined instance of one. */
+static int is_function(Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+	return tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram;
+}
+
+/* Inlined instances keep their name in the abstract origin. */
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	if (!dwarf_attr_integrate(die, DW_AT_name, &a))
+		return NULL;
+	return dwarf_formstring(&a);
+}
+
+/* out->file = file, made absolute with dir (a unit's comp_dir) if relative. */
+static void set_file(pv_frame *out, const char *file, const char *dir)
+{
+	if (file[0] != '/' && dir && dir[0] == '/') {
+		size_t dl = str_len(dir);
+		str_copy(out->file, sizeof(out->file), dir);
+		if (dl + 1 < sizeof(out->file)) {
+			out->file[dl] = '/';
+			str_copy(out->file + dl + 1, sizeof(out->file) - dl - 1, file);
+		}
+	} else {
+		str_copy(out->file, sizeof(out->file), file);
+	}
+}
+
+/* The source of the call that the inlined subroutine inl stands for, from
+ * its DW_AT_call_file (an index in its unit's file table), _line, _column. */
+static void fill_call_site(Dwarf_Die *inl, pv_frame *out)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word v;
+	Dwarf_Die cu;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &a), &v) == 0 &&
+	    dwarf_diecu(inl, &cu, NULL, NULL)) {
+		Dwarf_Files *files;
+		size_t nfiles;
+		const char *file = NULL;
+		if (dwarf_getsrcfiles(&cu, &files, &nfiles) == 0 && v < nfiles)
+			file = dwarf_filesrc(files, v, NULL, NULL);
+		if (file)
+			set_file(out, file,
+				 dwarf_formstring(dwarf_attr_integrate(&cu, DW_AT_comp_dir, &a)));
+	}
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &a), &v) == 0)
+		out->line = (int)v;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_column, &a), &v) == 0)
+		out->column = (int)v;
+}
+
+/* inner is the innermost scope at a pc, inside an inlined subroutine that
+ * out[0] already names. dwarf_getscopes continues from an inlined subroutine
+ * into its abstract definition's scopes; the concrete DIEs enclosing inner,
+ * found by its position, are the inlined calls. Name each function inlined
+ * into the previous one in out[1..max), at that call's site. Returns the
+ * number of frames, out[0] included. */
+static int inline_callers(Dwarf_Die *inner, pv_frame *out, int max)
+{
+	Dwarf_Die *chain = NULL;
+	int n = dwarf_getscopes_die(inner, &chain);
+	int nf = 1;
+	Dwarf_Die *call = NULL; /* the inlined subroutine named last */
+	for (int i = 0; i < n && nf < max; i++) {
+		if (!is_function(&chain[i]))
+			continue; /* lexical blocks */
+		if (call) {
+			pv_memset(&out[nf], 0, sizeof(out[nf]));
+			str_copy(out[nf].function, sizeof(out[nf].function), die_name(&chain[i]));
+			fill_call_site(call, &out[nf]);
+			nf++;
+		}
+		if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine)
+			break; /* the real function */
+		call = &chain[i];
+	}
+	free(chain); /* libdw's malloc, so libc's free */
+	return nf;
+}
+
+/* Functions at addr from DWARF into out[0..max): the innermost (inlined or
+ * not), then what it was inlined into. Returns how many frames, 0 when DWARF
+ * knows no function there; names may be left "" when DWARF has none. */
+static int dwarf_frames(Dwfl_Module *m, Dwarf_Addr addr, pv_frame *out, int max)
 {
 	Dwarf_Addr bias;
 	Dwarf_Die *cu = find_cu(m, addr, &bias);
-	*scopesp = NULL;
 	if (!cu)
-		return NULL;
-	Dwarf_Die *scopes;
+		return 0;
+	Dwarf_Die *scopes = NULL;
 	int n = dwarf_getscopes(cu, addr - bias, &scopes);
-	if (n <= 0)
-		return NULL;
-	*scopesp = scopes;
+	int nf = 0;
 	for (int i = 0; i < n; i++) {
-		int tag = dwarf_tag(&scopes[i]);
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+		if (!is_function(&scopes[i]))
 			continue;
-		/* Inlined instances keep their name in the abstract origin. */
-		Dwarf_Attribute a;
-		const char *name = NULL;
-		if (dwarf_attr_integrate(&scopes[i], DW_AT_name, &a))
-			name = dwarf_formstring(&a);
-		return name;
+		str_copy(out[0].function, sizeof(out[0].function), die_name(&scopes[i]));
+		nf = 1;
+		if (max > 1 && dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine)
+			nf = inline_callers(&scopes[0], out, max);
+		break;
 	}
-	return NULL;
+	free(scopes);
+	return nf;
 }
 
 /* file:line:column from the unit's line table, when dwfl_module_getsrc
@@ -304,21 +389,13 @@ static void fill_source(Dwfl_Module *m, Dwarf_Addr addr, pv_frame *out)
 	}
 	if (!file)
 		return;
-	if (file[0] != '/' && dir && dir[0] == '/') {
-		size_t dl = str_len(dir);
-		str_copy(out->file, sizeof(out->file), dir);
-		if (dl + 1 < sizeof(out->file)) {
-			out->file[dl] = '/';
-			str_copy(out->file + dl + 1, sizeof(out->file) - dl - 1, file);
-		}
-	} else {
-		str_copy(out->file, sizeof(out->file), file);
-	}
+	set_file(out, file, dir);
 	out->line = lineno;
 	out->column = col;
 }
 
-int pv_symbolize(uintptr_t pc, pv_frame *out)
+/* pv_symbolize_inline's work; returns -1 when pc is in no known module. */
+static int symbolize(uintptr_t pc, pv_frame *out, int max)
 {
 	pv_memset(out, 0, sizeof(*out));
 	out->pc = pc;
@@ -338,19 +415,41 @@ int pv_symbolize(uintptr_t pc, pv_frame *out)
 		str_copy(out->module, sizeof(out->module), base_name(mname));
 	out->module_offset = pc - start;
 
-	Dwarf_Die *scopes = NULL;
-	const char *fn = inlined_name(m, addr, &scopes);
-	if (!fn) {
+	int n = dwarf_frames(m, addr, out, max);
+	if (n < 1)
+		n = 1;
+	/* The symbol table names the function holding the code: the
+	 * outermost frame, and frame 0 as before when DWARF has no name. */
+	for (int i = 0; i < n; i++) {
+		if (out[i].function[0] || (i != 0 && i != n - 1))
+			continue;
 		GElf_Off off;
 		GElf_Sym sym;
-		fn = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+		const char *fn = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+		if (fn)
+			str_copy(out[i].function, sizeof(out[i].function), fn);
 	}
-	if (fn)
-		str_copy(out->function, sizeof(out->function), fn);
-	free(scopes); /* libdw's malloc, so libc's free */
 	fill_source(m, addr, out);
+	for (int i = 1; i < n; i++) {
+		out[i].pc = pc;
+		str_copy(out[i].module, sizeof(out[i].module), out->module);
+		out[i].module_offset = out->module_offset;
+	}
 	pv_lock_release(&sym_lock);
-	return 0;
+	return n;
+}
+
+int pv_symbolize(uintptr_t pc, pv_frame *out)
+{
+	return symbolize(pc, out, 1) < 0 ? -1 : 0;
+}
+
+int pv_symbolize_inline(uintptr_t pc, pv_frame *out, int max)
+{
+	if (max < 1)
+		return 0;
+	int n = symbolize(pc, out, max);
+	return n < 1 ? 1 : n;
 }
 
 int pv_symbolize_data(uintptr_t addr, char *name, size_t namelen,

@@ -38,8 +38,24 @@ typedef struct {
 } pv_frame;
 
 /* Symbolize pc (a return address: pc-1 is looked up). Returns 0 if at least
- * the module is known. Safe to call from any thread; takes a runtime lock. */
+ * the module is known. Safe to call from any thread; takes a runtime lock.
+ * When pc is in inlined code, this is the innermost function only: frame 0
+ * of pv_symbolize_inline. */
 int pv_symbolize(uintptr_t pc, pv_frame *out);
+
+/* Frames enough for one pc's inline chain (deeper ones are cut). */
+#define PV_INLINE_MAX 16
+
+/* Symbolize pc into its chain of inlined calls, innermost first, as
+ * llvm-symbolizer does: out[0] is what pv_symbolize gives (the innermost
+ * function, inlined or not, at pc's line); each further frame is the function
+ * the previous one was inlined into, at the line of that inlined call
+ * (DW_AT_call_file/line/column); the last is the function really holding the
+ * code. All frames share pc, module and module_offset. Fills at most max
+ * frames (beyond them, the outermost are dropped) and returns how many: at
+ * least 1 when max >= 1, even for an unknown pc (whose one frame has module
+ * ""). Same locking as pv_symbolize. */
+int pv_symbolize_inline(uintptr_t pc, pv_frame *out, int max);
 
 /* Name the global or static object containing addr, from the ELF symbol
  * tables. Returns 0 and fills name/start/size when found. */

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cJSON.h>
 #include "cunit_main.h"
+#include "base.h"
+#include "report.h"
 #include "stack.h"
 
 int pv_test_global_var[7];
@@ -69,12 +72,200 @@ static inline __attribute__((always_inline)) int inlined_unwind(pv_stack *st, in
 static void test_inlined_frame(void)
 {
 	pv_stack st;
-	pv_frame f;
-	int line = 0;
-	CU_ASSERT_FATAL(inlined_unwind(&st, &line) > 0);
+	pv_frame f, fs[PV_INLINE_MAX];
+	int line = 0, call;
+	call = __LINE__; CU_ASSERT_FATAL(inlined_unwind(&st, &line) > 0);
 	CU_ASSERT_EQUAL_FATAL(pv_symbolize(st.pc[0], &f), 0);
 	CU_ASSERT_STRING_EQUAL(f.function, "inlined_unwind");
 	CU_ASSERT_EQUAL(f.line, line);
+
+	/* Expanded: the inlined function at the pc's line, then the function
+	 * it was inlined into, at the call's line. */
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline(st.pc[0], fs, PV_INLINE_MAX), 2);
+	CU_ASSERT_STRING_EQUAL(fs[0].function, "inlined_unwind");
+	CU_ASSERT_EQUAL(fs[0].line, line);
+	CU_ASSERT_STRING_EQUAL(fs[0].file, f.file);
+	CU_ASSERT_EQUAL(fs[0].column, f.column);
+	CU_ASSERT_STRING_EQUAL(fs[1].function, "test_inlined_frame");
+	CU_ASSERT_EQUAL(fs[1].line, call);
+	CU_ASSERT_STRING_EQUAL(fs[1].file, f.file);
+	CU_ASSERT(fs[1].column > 0);
+	CU_ASSERT_EQUAL(fs[1].pc, st.pc[0]);
+	CU_ASSERT_STRING_EQUAL(fs[1].module, f.module);
+	CU_ASSERT_EQUAL(fs[1].module_offset, f.module_offset);
+}
+
+/* Two levels of inlining, the innermost from another source file (as from
+ * a header): chain_inner is defined at the end of this file. */
+static inline __attribute__((always_inline)) int chain_inner(pv_stack *st, int *line);
+
+static inline __attribute__((always_inline)) int chain_middle(pv_stack *st, int *line, int *call)
+{
+	*call = __LINE__; return chain_inner(st, line);
+}
+
+static int chain_line, chain_middle_call, chain_outer_call;
+
+/* Not inlined: the function holding the chain. The tests symbolize its
+ * caller's pc too, which is so in this program: a pc in a library with no
+ * debug information (CUnit) can make libdw load its debuginfod client (and
+ * libcurl), after which the dlopen test's library may be misattributed. */
+__attribute__((noinline)) static int chain_outer(pv_stack *st)
+{
+	int n;
+	chain_outer_call = __LINE__; n = chain_middle(st, &chain_line, &chain_middle_call);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+	return n;
+}
+
+static void chain_check(const pv_frame *f, int n, uintptr_t pc)
+{
+	CU_ASSERT_STRING_EQUAL(f[0].function, "chain_inner");
+	CU_ASSERT(ends_with(f[0].file, "/inline_helper.h"));
+	CU_ASSERT_EQUAL(f[0].file[0], '/');
+	CU_ASSERT_EQUAL(f[0].line, chain_line);
+	if (n > 1) {
+		CU_ASSERT_STRING_EQUAL(f[1].function, "chain_middle");
+		CU_ASSERT(ends_with(f[1].file, "/test_stack.c"));
+		CU_ASSERT_EQUAL(f[1].file[0], '/');
+		CU_ASSERT_EQUAL(f[1].line, chain_middle_call);
+		CU_ASSERT(f[1].column > 0);
+	}
+	if (n > 2) {
+		CU_ASSERT_STRING_EQUAL(f[2].function, "chain_outer");
+		CU_ASSERT(ends_with(f[2].file, "/test_stack.c"));
+		CU_ASSERT_EQUAL(f[2].line, chain_outer_call);
+		CU_ASSERT(f[2].column > 0);
+	}
+	for (int i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(f[i].pc, pc);
+		CU_ASSERT_STRING_EQUAL(f[i].module, exe_basename());
+		CU_ASSERT_EQUAL(f[i].module_offset, f[0].module_offset);
+	}
+}
+
+static pv_stack chain_stack;
+
+static void test_inline_chain(void)
+{
+	pv_frame f[PV_INLINE_MAX], one;
+	pv_stack *st = &chain_stack;
+	int call;
+	call = __LINE__; CU_ASSERT_FATAL(chain_outer(st) > 0);
+	uintptr_t pc = st->pc[0];
+
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline(pc, f, PV_INLINE_MAX), 3);
+	chain_check(f, 3, pc);
+
+	/* pv_symbolize is frame 0. */
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize(pc, &one), 0);
+	chain_check(&one, 1, pc);
+	CU_ASSERT_EQUAL(one.column, f[0].column);
+
+	/* Fewer frames than the chain: the innermost ones. */
+	memset(f, 0x55, sizeof f);
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline(pc, f, 2), 2);
+	chain_check(f, 2, pc);
+	CU_ASSERT_EQUAL(f[2].line, 0x55555555); /* untouched */
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline(pc, f, 1), 1);
+	chain_check(f, 1, pc);
+	CU_ASSERT_EQUAL(pv_symbolize_inline(pc, f, 0), 0);
+
+	/* The next pc, in this test, is not inlined: one frame. */
+	CU_ASSERT_FATAL(st->n > 1);
+	CU_ASSERT_EQUAL(pv_symbolize_inline(st->pc[1], f, PV_INLINE_MAX), 1);
+	CU_ASSERT_EQUAL(f[0].pc, st->pc[1]);
+	CU_ASSERT_STRING_EQUAL(f[0].function, "test_inline_chain");
+	CU_ASSERT_EQUAL(f[0].line, call);
+}
+
+static void test_inline_plain_and_unknown(void)
+{
+	pv_stack st;
+	pv_frame f[4];
+	int line = 0;
+	unwind_here(&st, &line);
+	memset(f, 0x55, sizeof f);
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline(st.pc[0], f, 4), 1);
+	CU_ASSERT_STRING_EQUAL(f[0].function, "unwind_here");
+	CU_ASSERT_EQUAL(f[0].line, line);
+	CU_ASSERT_EQUAL(f[1].line, 0x55555555);
+
+	/* An unknown pc is still one frame, with only its pc. */
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline(16, f, 4), 1);
+	CU_ASSERT_EQUAL(f[0].pc, 16);
+	CU_ASSERT_STRING_EQUAL(f[0].function, "");
+	CU_ASSERT_STRING_EQUAL(f[0].module, "");
+	CU_ASSERT_EQUAL(pv_symbolize_inline(0, f, 4), 1);
+	CU_ASSERT_EQUAL(f[0].pc, 0);
+
+	/* A libc function, no DWARF: its symbol, one frame. */
+	CU_ASSERT_EQUAL_FATAL(pv_symbolize_inline((uintptr_t)getpid + 1, f, 4), 1);
+	CU_ASSERT(strstr(f[0].function, "getpid") != NULL);
+}
+
+/* Reports number a pc's inline frames on, in text and JSON alike. */
+static void test_report_expands_inline(void)
+{
+	pv_stack chain;
+	int call;
+	call = __LINE__; chain_outer(&chain);
+	CU_ASSERT_FATAL(chain.n >= 2);
+	pv_report *r = calloc(1, sizeof *r);
+	r->kind = PV_REPORT_RACE;
+	strcpy(r->headline, "data race");
+	r->nstacks = 1;
+	r->stacks[0].tid = 1;
+	strcpy(r->stacks[0].access, "write");
+	r->stacks[0].size = 4;
+	r->stacks[0].stack = chain;
+	r->stacks[0].stack.n = 2;
+
+	pv_strbuf sb;
+	char want[256];
+	pv_sb_init(&sb);
+	pv_report_text(r, 1, &sb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sb.buf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, ":\n    #0 chain_inner /"));
+	snprintf(want, sizeof want, "/test_stack.c:%d:", chain_middle_call);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "\n    #1 chain_middle /"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "\n    #2 chain_outer /"));
+	snprintf(want, sizeof want, "/test_stack.c:%d:", chain_outer_call);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "\n    #3 test_report_expands_inline /"));
+	snprintf(want, sizeof want, "/test_stack.c:%d:", call);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, want));
+	CU_ASSERT_PTR_NULL(strstr(sb.buf, "\n    #4 "));
+	/* The summary names the innermost frame, as TSan's does. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, "inline_helper.h"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sb.buf, " in chain_inner\n"));
+	pv_sb_free(&sb);
+
+	pv_sb_init(&sb);
+	pv_report_json(r, 1, &sb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sb.buf);
+	cJSON *j = cJSON_Parse(sb.buf);
+	pv_sb_free(&sb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	cJSON *frames = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "stacks"), 0), "frames");
+	CU_ASSERT_EQUAL_FATAL(cJSON_GetArraySize(frames), 4);
+	static const char *const names[] = { "chain_inner", "chain_middle", "chain_outer",
+					     "test_report_expands_inline" };
+	const int lines[] = { chain_line, chain_middle_call, chain_outer_call, call };
+	for (int i = 0; i < 4; i++) {
+		cJSON *fr = cJSON_GetArrayItem(frames, i);
+		char pc[32];
+		snprintf(pc, sizeof pc, "0x%lx", (unsigned long)chain.pc[i < 3 ? 0 : 1]);
+		CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(fr, "function")), names[i]);
+		CU_ASSERT_EQUAL(cJSON_GetObjectItemCaseSensitive(fr, "line")->valueint, lines[i]);
+		CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(fr, "pc")), pc);
+	}
+	cJSON_Delete(j);
+	free(r);
 }
 
 __attribute__((noinline)) static int unwind_from(pv_stack *st, uintptr_t from)
@@ -317,7 +508,7 @@ static void test_symbolize_after_dlopen(void)
 	void *fn = dlsym(h, "ini_parse");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fn);
 	CU_ASSERT_EQUAL_FATAL(pv_symbolize((uintptr_t)fn + 1, &f), 0);
-	CU_ASSERT_STRING_EQUAL(f.function, "ini_parse");
+CU_ASSERT_STRING_EQUAL(f.function, "ini_parse");
 	CU_ASSERT(strncmp(f.module, "libinih.so", 10) == 0);
 	/* Modules seen before are still known. */
 	CU_ASSERT_EQUAL(pv_symbolize(st.pc[0], &f), 0);
@@ -329,6 +520,9 @@ const char *pv_suite_name = "stack";
 const pv_test pv_tests[] = {
 	{ "unwind names caller, file, line", test_unwind_names_caller },
 	{ "inlined frame names inlined function", test_inlined_frame },
+	{ "inline chain: frames, lines, call sites", test_inline_chain },
+	{ "inline expansion of plain and unknown pcs", test_inline_plain_and_unknown },
+	{ "reports expand inline frames", test_report_expands_inline },
 	{ "from_pc drops runtime frames", test_from_pc_trims },
 	{ "from_pc not found keeps all", test_from_pc_missing_keeps_all },
 	{ "deep stack capped at PV_STACK_MAX", test_deep_stack_capped },
@@ -341,3 +535,11 @@ const pv_test pv_tests[] = {
 	{ "symbolize after dlopen", test_symbolize_after_dlopen },
 	{ NULL, NULL },
 };
+
+/* Last in this file, as it changes the file name DWARF records from here
+ * on: an inline function as if from a header. */
+#line 1 "inline_helper.h"
+static inline __attribute__((always_inline)) int chain_inner(pv_stack *st, int *line)
+{
+	*line = __LINE__; return pv_stack_unwind(st, 0);
+}
