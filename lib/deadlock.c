@@ -385,6 +385,12 @@ static void *watchdog(void *arg)
 	struct timespec tick = { 0, (long)(threshold < 400 ? threshold : 400) * 250000 };
 	for (;;) {
 		nanosleep(&tick, NULL);
+		/* Every program thread is gone (main ended with pthread_exit): the
+		 * process must be free to end. */
+		if (!pv_wg_live()) {
+			__atomic_store_n(&watchdog_started, 0, __ATOMIC_RELEASE);
+			return arg;
+		}
 		pv_wg_deadlock d;
 		if (pv_wg_check(now_ms(), threshold, &d))
 			report_deadlock(&d);
@@ -432,23 +438,40 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 	if (ninherited)
 		check_inherited(t, m, pc);
 	const pv_held_lock *h = pv_held_find(&t->held, m);
+	int rw = kind == PV_WAIT_RDLOCK || kind == PV_WAIT_WRLOCK;
+	/* An rwlock's relock depends on both sides: more read locks are fine;
+	 * glibc refuses its writer any second lock (EDEADLK); a reader asking
+	 * to write waits for itself. */
+	if (h && rw)
+		relock = mode == PV_LOCK_SHARED ? (h->mode == PV_LOCK_SHARED ? PV_RELOCK_RECURSIVE
+									 : PV_RELOCK_FAILS)
+						: (h->mode == PV_LOCK_EXCL ? PV_RELOCK_FAILS
+									 : PV_RELOCK_DEADLOCKS);
 	if (h && relock != PV_RELOCK_RECURSIVE && blocking) {
 		if (relock == PV_RELOCK_FAILS) {
-			report_misuse(t, "double lock of a mutex", m, pc, h);
+			report_misuse(t, rw ? "second lock of an rwlock by its writer (it fails with EDEADLK)"
+					    : "double lock of a mutex", m, pc, h);
 		} else {
+			int upgrade = rw && h->mode == PV_LOCK_SHARED;
 			pv_report *r = new_report(PV_REPORT_DEADLOCK,
-						  "deadlock: a thread locks a mutex it already holds");
+						  upgrade ? "deadlock: a reader of an rwlock asks to write it"
+							  : "deadlock: a thread locks a mutex it already holds");
 			pv_report_stack *st = &r->stacks[r->nstacks++];
 			st->tid = t->tid;
 			snprintf(st->access, sizeof st->access, "lock");
 			st->addr = m;
-			snprintf(st->title, sizeof st->title, "Thread T%d locks mutex %p again here",
+			snprintf(st->title, sizeof st->title,
+				 upgrade ? "Thread T%d asks for the write lock of rwlock %p here"
+					 : "Thread T%d locks mutex %p again here",
 				 t->tid, (void *)m);
 			pv_stack_unwind(&st->stack, pc);
 			pv_ctx_trim(t->ctx, &st->stack);
 			add_thread(r, t->tid);
 			pv_report_stack *e = add_stack(r, t->tid, "lock", m, h->site);
-			snprintf(e->title, sizeof e->title, "Mutex %p first acquired here", (void *)m);
+			if (upgrade)
+				snprintf(e->title, sizeof e->title, "It took the read lock here and holds it");
+			else
+				snprintf(e->title, sizeof e->title, "Mutex %p first acquired here", (void *)m);
 			add_lock(r, m);
 			end_deadlocked(r);
 		}

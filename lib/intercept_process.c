@@ -199,6 +199,7 @@ static char **session_env(char *const envp[], pv_thread *t)
 	uint32_t h = t ? pv_session_handoff(&t->vc) : 0;
 	if (!h)
 		return (char **)envp;
+	t->ignore++; /* our strncmp is not the program's */
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
@@ -211,6 +212,7 @@ static char **session_env(char *const envp[], pv_thread *t)
 	pv_session_env_entry(h, entry, 64);
 	out[k++] = entry;
 	out[k] = NULL;
+	t->ignore--;
 	return out;
 }
 
@@ -218,10 +220,13 @@ static void env_done(char **env, char *const orig[])
 {
 	if (env == (char **)orig)
 		return;
+	pv_thread *t = pv_cur();
+	t->ignore++;
 	for (size_t i = 0; env[i]; i++)
 		if (!strncmp(env[i], PV_SESSION_ENV "=", sizeof PV_SESSION_ENV))
 			pv_free(env[i]);
 	pv_free(env);
+	t->ignore--;
 }
 
 int execve(const char *path, char *const argv[], char *const envp[])

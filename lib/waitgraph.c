@@ -280,6 +280,14 @@ void pv_wg_thread_gone(int tid)
 	pv_lock_release(&glock);
 }
 
+int pv_wg_live(void)
+{
+	pv_lock_acquire(&glock);
+	int n = nthreads;
+	pv_lock_release(&glock);
+	return n;
+}
+
 int pv_wg_wait_begin(int tid, pv_wait_kind kind, uintptr_t object, pv_site site,
 		     pv_wg_deadlock *cycle)
 {

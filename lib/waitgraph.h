@@ -54,6 +54,8 @@ typedef struct {
  * process with it running could look deadlocked. */
 void pv_wg_thread_alive(int tid);
 void pv_wg_thread_gone(int tid);
+/* How many threads are alive. */
+int pv_wg_live(void);
 
 /* tid is about to block (without timeout) on object. With cycle non-NULL,
  * returns 1 and fills it if the wait closes a certain wait-for cycle
