@@ -44,6 +44,8 @@ static void child(const pvc_proc_spec *sp, int out_fd, int err_fd)
 		close(out_fd);
 	if (err_fd > 2 && err_fd != out_fd)
 		close(err_fd);
+	/* Symbolizers (ours through libdw, TSan's) must never wait on the network. */
+	unsetenv("DEBUGINFOD_URLS");
 	for (char *const *e = sp->env; e && *e; e++)
 		putenv(*e);
 	if (sp->dir && chdir(sp->dir)) {

@@ -258,7 +258,7 @@ static cJSON *start_report(const char *line, int fatal, report_state *rs)
 {
 	const char *h = strstr(line, "ThreadSanitizer: ") + strlen("ThreadSanitizer: ");
 	char *headline = pvc_strdup(h);
-	int pid = fatal ? atoi(line + 2) : 0;
+	int pid = fatal && line[0] == '=' ? atoi(line + 2) : 0;
 	char *pp = strstr(headline, " (pid=");
 	if (pp && !fatal) {
 		pid = atoi(pp + 6);
@@ -296,9 +296,12 @@ static void finish_report(report_state *rs)
 	}
 }
 
-/* TSan dies on these; with exitcode=0 the death shows only here. */
+/* TSan dies on these; with exitcode=0 the death shows only here. Its own
+ * CHECK failures (a program that broke TSan's bookkeeping) carry no pid. */
 static int is_fatal(const char *line)
 {
+	if (!strncmp(line, "ThreadSanitizer: CHECK failed: ", 31))
+		return 1;
 	if (strncmp(line, "==", 2) || !isdigit((unsigned char)line[2]))
 		return 0;
 	const char *p = line + 2 + strspn(line + 2, "0123456789");

@@ -78,7 +78,8 @@ void pvc_verdict_of(const pvc_run_facts *f, pvc_words *v)
 		if (w)
 			add(v, w);
 		const cJSON *pid = cJSON_GetObjectItemCaseSensitive(it, "pid");
-		int ours = !f->pid || !cJSON_IsNumber(pid) || pid->valueint == f->pid;
+		int ours = !f->pid || !cJSON_IsNumber(pid) || !pid->valueint ||
+			   pid->valueint == f->pid;
 		crashed |= f->crash_reports && ours && kind && !strcmp(kind, "crash");
 	}
 	if (f->timed_out) {
