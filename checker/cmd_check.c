@@ -43,6 +43,12 @@ static int parse(int argc, char **argv, check_args *a)
 			pvc_list_add(&a->paths, s);
 			continue;
 		}
+		if (!strncmp(s, "-j", 2) && s[2]) {
+			/* -jN, as make takes it: the value is in the word itself. */
+			val = s + 2;
+			s = "-j";
+			i--;
+		}
 		if (!val)
 			return pvc_usage(NULL, "an option lacks its value");
 		if (!strcmp(s, "--jobs") || !strcmp(s, "-j")) {
@@ -59,8 +65,11 @@ static int parse(int argc, char **argv, check_args *a)
 			a->sarif = val;
 		else if (!strcmp(s, "--keep"))
 			a->keep = val;
-		else
-			return pvc_usage(NULL, "unknown option");
+		else {
+			char msg[160];
+			snprintf(msg, sizeof msg, "unknown option '%s'", s);
+			return pvc_usage(NULL, msg);
+		}
 		i++;
 	}
 	if (!a->paths.n)
