@@ -145,8 +145,14 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	prev->size = 1 << PV_CELL_SIZELOG(old_meta);
 	prev->addr = gaddr + PV_CELL_OFF(old_meta);
 	if (remote) {
-		/* Another program's pcs mean nothing in this one. */
+		/* Another program's pcs mean nothing here until found in our own
+		 * mappings of the same files. */
 		int same_image = oimage == pv_session_image();
+		for (int i = 0; !same_image && i < old.n; i++)
+			if (pv_session_translate_pc(oimage, old.pc[i], &old.pc[i])) {
+				old.n = 0;
+				break;
+			}
 		char who[32];
 		if (otid)
 			snprintf(who, sizeof who, "thread T%d", otid);
@@ -154,9 +160,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 			snprintf(who, sizeof who, "main thread");
 		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by %s of process %d%s",
 			 prev->access, prev->size, (void *)prev->addr, who, opid,
-			 same_image ? "" : " (another program)");
-		if (!same_image)
-			old.n = 0;
+			 same_image || old.n ? "" : " (another program: its stack is not known here)");
 	} else if (other && other->tid == 0)
 		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by main thread",
 			 prev->access, prev->size, (void *)prev->addr);

@@ -3,6 +3,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -67,6 +68,20 @@ typedef struct {
 	pv_epoch e[XSLOTS];
 } xclock;
 
+/* A program image's code: where each executable mapping of a file lies,
+ * so that another image can find the same code in its own address space. */
+#define MAX_IMAGES 4096
+#define MAX_MODULES 64
+typedef struct {
+	uint64_t start, end, offset;
+	char path[240];
+} module;
+
+typedef struct {
+	uint32_t n;
+	module m[MAX_MODULES];
+} image_map;
+
 typedef struct {
 	uint64_t magic;
 	uint64_t bump;
@@ -77,6 +92,7 @@ typedef struct {
 	kv clocks[NCLOCKS];
 	kv shadows[NSHADOWS];
 	file_entry files[NFILES];
+	uint64_t images[MAX_IMAGES];  /* offsets of image_maps, by image id */
 } header;
 
 static header *H;
@@ -154,6 +170,91 @@ static int create(void)
 	return 0;
 }
 
+/* Parse one line of /proc/self/maps into m if it maps a file's code. */
+static int code_line(const char *line, module *m)
+{
+	unsigned long lo, hi, off;
+	char perms[8];
+	int n = 0;
+	if (sscanf(line, "%lx-%lx %7s %lx %*s %*s%n", &lo, &hi, perms, &off, &n) != 4 ||
+	    perms[2] != 'x')
+		return 0;
+	const char *path = line + n;
+	while (*path == ' ')
+		path++;
+	if (*path != '/')
+		return 0;
+	size_t len = strcspn(path, "\n");
+	if (len >= sizeof m->path)
+		return 0;
+	m->start = lo;
+	m->end = hi;
+	m->offset = off;
+	pv_memcpy(m->path, path, len);
+	m->path[len] = 0;
+	return 1;
+}
+
+/* Record where this image's code is. Raw system calls: the program's
+ * open and read are intercepted, and this runs before the runtime is up. */
+static void record_image(void)
+{
+	if (image >= MAX_IMAGES)
+		return;
+	image_map *im = at(alloc(sizeof *im, 64));
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	static char buf[1 << 16];
+	size_t have = 0;
+	long got;
+	while (have < sizeof buf - 1 &&
+	       (got = syscall(SYS_read, fd, buf + have, sizeof buf - 1 - have)) > 0)
+		have += (size_t)got;
+	syscall(SYS_close, fd);
+	buf[have] = 0;
+	for (char *line = buf; *line && im->n < MAX_MODULES;) {
+		char *nl = strchr(line, '\n');
+		if (code_line(line, &im->m[im->n]))
+			im->n++;
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	__atomic_store_n(&H->images[image], (uint64_t)((char *)im - (char *)H), __ATOMIC_RELEASE);
+}
+
+static const image_map *image_of(uint32_t id)
+{
+	uint64_t off = id < MAX_IMAGES ? __atomic_load_n(&H->images[id], __ATOMIC_ACQUIRE) : 0;
+	return off ? at(off) : NULL;
+}
+
+int pv_session_translate_pc(uint32_t from, uintptr_t pc, uintptr_t *out)
+{
+	if (!pv_session_active())
+		return -1;
+	const image_map *a = image_of(from), *b = image_of(image);
+	if (!a || !b)
+		return -1;
+	for (uint32_t i = 0; i < a->n; i++) {
+		const module *m = &a->m[i];
+		if (pc < m->start || pc >= m->end)
+			continue;
+		uint64_t fileoff = pc - m->start + m->offset;
+		for (uint32_t j = 0; j < b->n; j++) {
+			const module *o = &b->m[j];
+			if (!strcmp(o->path, m->path) && fileoff >= o->offset &&
+			    fileoff - o->offset < o->end - o->start) {
+				*out = (uintptr_t)(o->start + (fileoff - o->offset));
+				return 0;
+			}
+		}
+		return -1;
+	}
+	return -1;
+}
+
 int pv_session_attach(void)
 {
 	static pv_lock lock;
@@ -162,8 +263,10 @@ int pv_session_attach(void)
 	pv_lock_acquire(&lock);
 	if (!state) {
 		int ok = join_env() == 0 || create() == 0;
-		if (ok)
+		if (ok) {
 			image = __atomic_fetch_add(&H->next_image, 1, __ATOMIC_RELAXED);
+			record_image();
+		}
 		__atomic_store_n(&state, ok ? 1 : -1, __ATOMIC_RELEASE);
 	}
 	pv_lock_release(&lock);

@@ -33,6 +33,9 @@ void pv_session_slot_set(uint32_t slot, int pid, int tid);
 int pv_session_slot_get(uint32_t slot, int *pid, int *tid, uint32_t *image);
 /* This process's program image: changes with exec, kept by fork. */
 uint32_t pv_session_image(void);
+/* pc in image from, as the same code's address in this image (same file,
+ * same offset in it): 0, or -1 when this image has no such code. */
+int pv_session_translate_pc(uint32_t from, uintptr_t pc, uintptr_t *out);
 
 /* Clocks shared by processes, by key (see the PV_KEY_ constructors). */
 typedef uint64_t pv_key;
