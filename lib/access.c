@@ -10,26 +10,16 @@ static inline int overlap(unsigned off1, unsigned size1, unsigned off2, unsigned
 	return off1 < off2 + size2 && off2 < off1 + size1;
 }
 
-/* Inlined into the entry points below: one call per access. */
-static inline __attribute__((always_inline)) void
-access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is_atomic,
-	       uintptr_t pc)
+/* The rest of the check, out of line: compare with every cell, report
+ * races, remember the access. */
+static __attribute__((noinline)) void
+access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_write,
+	    int is_atomic, uintptr_t pc, uint64_t want)
 {
-	pv_cell *cells = pv_shadow_cells(addr);
 	const uint32_t slot = t->slot;
 	const pv_epoch epoch = pv_thread_epoch(t);
 	const unsigned off = addr & (PV_GRANULE - 1);
 	const unsigned sizelog = sizelog_of[size];
-	/* The common case: this thread already did this access (or wrote
-	 * where it now reads) in this epoch. Everything since was checked
-	 * against that cell, so there is nothing to do. */
-	const uint64_t want = PV_CELL_MAKE(off, sizelog, is_write, is_atomic, slot, epoch);
-	const uint64_t write_bit = PV_CELL_MAKE(0, 0, 1, 0, 0, 0);
-	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t m = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
-		if ((m | write_bit) == (want | write_bit) && (m & write_bit) >= (want & write_bit))
-			return;
-	}
 	uint64_t seen[PV_SHADOW_CELLS];
 	int tries = 0;
 again:;
@@ -78,6 +68,25 @@ again:;
 		goto again;
 }
 
+/* Inlined into every entry point: the common case costs no call. It is
+ * that this thread already did this access (or wrote where it now reads)
+ * in this epoch; everything since was checked against that cell. */
+static inline __attribute__((always_inline)) void
+access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is_atomic,
+	       uintptr_t pc)
+{
+	pv_cell *cells = pv_shadow_cells(addr);
+	const uint64_t want = PV_CELL_MAKE(addr & (PV_GRANULE - 1), sizelog_of[size], is_write,
+					   is_atomic, t->slot, pv_thread_epoch(t));
+	const uint64_t write_bit = PV_CELL_MAKE(0, 0, 1, 0, 0, 0);
+	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
+		uint64_t m = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
+		if ((m | write_bit) == (want | write_bit) && (m & write_bit) >= (want & write_bit))
+			return;
+	}
+	access_slow(t, cells, addr, size, is_write, is_atomic, pc, want);
+}
+
 void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	       int is_atomic, uintptr_t pc)
 {
@@ -113,7 +122,8 @@ void pv_access_ctx_stack(uint64_t ctx, pv_stack *st)
 
 #define PC ((uintptr_t)__builtin_return_address(0))
 
-static inline void access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
+static inline __attribute__((always_inline)) void
+access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
 {
 	pv_thread *t = pv_cur();
 	if (PV_UNLIKELY(!t || t->ignore))
