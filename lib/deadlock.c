@@ -41,7 +41,7 @@ static pv_report_stack *add_stack(pv_report *r, int tid, const char *access, uin
 	return st;
 }
 
-static void add_lock(pv_report *r, uintptr_t m)
+static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 {
 	for (int i = 0; i < r->nlocs; i++)
 		if (r->locs[i].start == m)
@@ -52,7 +52,12 @@ static void add_lock(pv_report *r, uintptr_t m)
 	l->kind = PV_LOC_SYNC;
 	l->start = m;
 	l->tid = -1;
-	snprintf(l->name, sizeof l->name, "mutex");
+	snprintf(l->name, sizeof l->name, "%s", kind);
+}
+
+static void add_lock(pv_report *r, uintptr_t m)
+{
+	add_sync(r, m, "mutex");
 }
 
 static pv_report *new_report(pv_report_kind kind, const char *headline)
@@ -166,6 +171,18 @@ static pv_report *misuse(pv_thread *t, const char *headline, uintptr_t obj, uint
 	}
 	add_thread(r, t->tid);
 	return r;
+}
+
+void pv_dl_misuse(pv_thread *t, const char *headline, uintptr_t obj, const char *kind,
+		  uintptr_t pc, const char *note)
+{
+	t->ignore++;
+	pv_report *r = misuse(t, headline, obj, pc);
+	if (obj)
+		add_sync(r, obj, kind);
+	snprintf(r->note, sizeof r->note, "%s", note ? note : "");
+	emit(r);
+	t->ignore--;
 }
 
 static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintptr_t pc,

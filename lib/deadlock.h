@@ -32,6 +32,10 @@ void pv_dl_thread_start(pv_thread *t);
 /* The thread is about to end: report the locks it still holds (pc: where
  * pthread_exit was called, or 0 when its function returned). */
 void pv_dl_thread_exit(pv_thread *t, uintptr_t pc);
+/* Misuse of another kind of object (a channel...) found by its
+ * interceptor: reported with the call's stack at pc and an optional note. */
+void pv_dl_misuse(pv_thread *t, const char *headline, uintptr_t obj, const char *kind,
+		  uintptr_t pc, const char *note);
 /* Locks in [addr, addr+size) were initialised again or their memory freed. */
 void pv_dl_forget(uintptr_t addr, size_t size);
 

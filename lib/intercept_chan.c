@@ -7,7 +7,6 @@
 #include "deadlock.h"
 #include "intercept.h"
 #include "pvchan.h"
-#include "report.h"
 #include "thread.h"
 
 /* Programs that use no channel do not link the library. */
@@ -23,31 +22,9 @@ static uintptr_t program_pc(uintptr_t fallback)
 void pv_chan_misuse(const char *what, const void *chan)
 {
 	pv_thread *t = pv_cur();
-	if (!t)
-		return;
-	uintptr_t pc = program_pc(CALLER_PC);
-	t->ignore++;
-	pv_report *r = pv_alloc(sizeof *r);
-	r->kind = PV_REPORT_API_MISUSE;
-	snprintf(r->headline, sizeof r->headline, "%s", what);
-	pv_report_stack *st = &r->stacks[r->nstacks++];
-	st->tid = t->tid;
-	snprintf(st->access, sizeof st->access, "call");
-	st->addr = (uintptr_t)chan;
-	pv_stack_unwind(&st->stack, pc);
-	pv_ctx_trim(t->ctx, &st->stack);
-	pv_thread_describe(t, &r->threads[r->nthreads++]);
-	if (chan) {
-		pv_report_location *l = &r->locs[r->nlocs++];
-		l->kind = PV_LOC_SYNC;
-		l->start = (uintptr_t)chan;
-		l->tid = -1;
-		snprintf(l->name, sizeof l->name, "channel");
-	}
-	snprintf(r->note, sizeof r->note, "pvchan aborts the program, as Go panics");
-	pv_report_emit(r);
-	pv_free(r);
-	t->ignore--;
+	if (t)
+		pv_dl_misuse(t, what, (uintptr_t)chan, "channel", program_pc(CALLER_PC),
+			     "pvchan aborts the program, as Go panics");
 }
 
 /* Whether this thread's current wait was announced (ignore may change). */
