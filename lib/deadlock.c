@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "base.h"
 #include "deadlock.h"
+#include "heap.h"
 #include "intercept.h"
 #include "options.h"
 #include "report.h"
@@ -52,7 +53,26 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	l->kind = PV_LOC_SYNC;
 	l->start = m;
 	l->tid = -1;
-	snprintf(l->name, sizeof l->name, "%s", kind);
+	/* Name the lock as the program does: a global, or a heap block with
+	 * the stack that allocated it. */
+	char global[96];
+	uintptr_t start, pc;
+	size_t size;
+	int tid;
+	pv_ctx ctx;
+	if (!pv_symbolize_data(m, global, sizeof global, &start, &size)) {
+		if (m == start)
+			snprintf(l->name, sizeof l->name, "%s '%s'", kind, global);
+		else
+			snprintf(l->name, sizeof l->name, "%s in '%.80s' (+%lu)", kind, global,
+				 (unsigned long)(m - start));
+	} else if (!pv_heap_find(m, &start, &size, &tid, &ctx, &pc)) {
+		snprintf(l->name, sizeof l->name, "%s in a heap block of size %zu", kind, size);
+		l->tid = tid;
+		pv_ctx_expand(ctx, pc, &l->stack);
+	} else {
+		snprintf(l->name, sizeof l->name, "%s", kind);
+	}
 }
 
 static void add_lock(pv_report *r, uintptr_t m)
