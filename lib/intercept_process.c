@@ -394,8 +394,11 @@ sem_t *sem_open(const char *name, int oflag, ...)
 		char path[300];
 		struct stat st;
 		snprintf(path, sizeof path, "/dev/shm/sem.%s", name[0] == '/' ? name + 1 : name);
-		if (!stat(path, &st))
-			pv_xmap_register_file((uintptr_t)s, sizeof *s, st.st_dev, st.st_ino, 0);
+		if (!stat(path, &st)) {
+			char what[112];
+			snprintf(what, sizeof what, "named semaphore '%s'", name);
+			pv_xmap_register_file((uintptr_t)s, sizeof *s, st.st_dev, st.st_ino, 0, what);
+		}
 	}
 	return s;
 }

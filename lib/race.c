@@ -9,6 +9,7 @@
 #include "session.h"
 #include "shadow.h"
 #include "stack.h"
+#include "xmap.h"
 
 /* One report per pair of source locations: pairs of pcs already seen are
  * dropped without symbolizing; new pcs are symbolized and compared by
@@ -93,6 +94,12 @@ static void describe_location(pv_report *r, uintptr_t addr)
 		pv_ctx_expand(ctx, pc, &l->stack);
 	} else if (!pv_symbolize_data(addr, l->name, sizeof l->name, &start, &size)) {
 		l->kind = PV_LOC_GLOBAL;
+		l->start = start;
+		l->size = size;
+		l->tid = -1;
+	} else if (pv_xmap_any() &&
+		   pv_xmap_describe(addr, l->name, sizeof l->name, &start, &size, &l->offset)) {
+		l->kind = PV_LOC_SHARED;
 		l->start = start;
 		l->size = size;
 		l->tid = -1;

@@ -29,6 +29,7 @@ static const char *loc_kind_name(pv_loc_kind k)
 	case PV_LOC_HEAP: return "heap";
 	case PV_LOC_STACK: return "stack";
 	case PV_LOC_SYNC: return "sync";
+	case PV_LOC_SHARED: return "shared";
 	case PV_LOC_NONE: break;
 	}
 	return "none";
@@ -143,6 +144,11 @@ static void put_location_text(pv_strbuf *sb, const pv_report_location *l)
 		} else {
 			pv_sb_puts(sb, ".\n");
 		}
+		break;
+	case PV_LOC_SHARED:
+		pv_sb_printf(sb, "  Location is %s, shared with other processes: mapped at 0x%lx, "
+			     "size %zu, offset %llu in it.\n", l->name, (unsigned long)l->start, l->size,
+			     (unsigned long long)l->offset);
 		break;
 	case PV_LOC_NONE:
 		break;
@@ -331,6 +337,8 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 		pv_sb_printf(sb, ",\"size\":%zu,", l->size);
 		put_key(sb, "name");
 		pv_sb_json_string(sb, l->name);
+		if (l->kind == PV_LOC_SHARED)
+			pv_sb_printf(sb, ",\"offset\":%llu", (unsigned long long)l->offset);
 		pv_sb_printf(sb, ",\"thread\":%d,\"frames\":", l->tid);
 		put_frames_json(sb, &l->stack);
 		pv_sb_putc(sb, '}');

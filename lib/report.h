@@ -39,7 +39,9 @@ typedef struct {
 	pv_stack created;    /* pthread_create's stack in the parent */
 } pv_report_thread;
 
-typedef enum { PV_LOC_NONE, PV_LOC_GLOBAL, PV_LOC_HEAP, PV_LOC_STACK, PV_LOC_SYNC } pv_loc_kind;
+/* SHARED: memory other processes map too (name says what it is). */
+typedef enum { PV_LOC_NONE, PV_LOC_GLOBAL, PV_LOC_HEAP, PV_LOC_STACK, PV_LOC_SYNC,
+	       PV_LOC_SHARED } pv_loc_kind;
 
 typedef struct {
 	pv_loc_kind kind;
@@ -47,6 +49,7 @@ typedef struct {
 	size_t size;
 	char name[128];      /* global's name; sync object's kind ("mutex") */
 	int tid;             /* heap: allocating thread; stack: owning thread */
+	uint64_t offset;     /* shared: where start lies in the shared object */
 	pv_stack stack;      /* heap: allocation stack; sync: creation/first use */
 } pv_report_location;
 

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +19,7 @@ typedef struct {
 	uintptr_t res_lo, res_hi;  /* the chunks reserved around it; 0: none */
 	uint32_t object;
 	uint64_t off;              /* offset of start in the object */
+	char name[112];            /* for reports */
 } xm;
 
 static pv_lock lock;
@@ -56,12 +59,49 @@ int pv_xmap_key(uintptr_t addr, int which, pv_key *key)
 	return found;
 }
 
+int pv_xmap_describe(uintptr_t addr, char *name, size_t len, uintptr_t *start, size_t *size,
+		     uint64_t *offset)
+{
+	int found = 0;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps && !found; i++)
+		if (addr - maps[i].start < maps[i].len) {
+			snprintf(name, len, "%s", maps[i].name);
+			*start = maps[i].start;
+			*size = maps[i].len;
+			*offset = maps[i].off;
+			found = 1;
+		}
+	pv_lock_release(&lock);
+	return found;
+}
+
 static void add(xm m)
 {
 	pv_lock_acquire(&lock);
 	if (nmaps < MAX_MAPS)
 		maps[nmaps++] = m;
 	pv_lock_release(&lock);
+}
+
+/* What a report calls the memory: a file, a POSIX shm object or none. */
+static void name_of(int flags, int fd, char *name, size_t len)
+{
+	char link[32], path[96];
+	ssize_t n = -1;
+	if (!(flags & MAP_ANONYMOUS) && fd >= 0) {
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		n = readlink(link, path, sizeof path - 1);
+	}
+	if (n <= 0) {
+		snprintf(name, len, "an anonymous MAP_SHARED mapping");
+		return;
+	}
+	path[n] = 0;
+	if (!strncmp(path, "/dev/shm/", 9))
+		snprintf(name, len, "shm object '/%s'", path + 9);
+	else
+		snprintf(name, len, "file '%s'", path);
 }
 
 static uint32_t object_of(int flags, int fd)
@@ -99,11 +139,14 @@ void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
 	uint64_t first = ((uint64_t)off - skew) / CHUNK;
 	for (uintptr_t c = base; c < base + span; c += CHUNK)
 		pv_shadow_attach(c, pv_session_shadow(object, first + (c - base) / CHUNK));
-	add((xm){ (uintptr_t)p, len, base, base + span, object, (uint64_t)off });
+	xm m = { (uintptr_t)p, len, base, base + span, object, (uint64_t)off, "" };
+	name_of(flags, fd, m.name, sizeof m.name);
+	add(m);
 	return p;
 }
 
-void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, uint64_t off)
+void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, uint64_t off,
+			   const char *name)
 {
 	if (pv_session_attach())
 		return;
@@ -114,7 +157,9 @@ void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, ui
 			return;
 		}
 	pv_lock_release(&lock);
-	add((xm){ start, len, 0, 0, pv_session_file_object(dev, ino), off });
+	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), off, "" };
+	snprintf(m.name, sizeof m.name, "%s", name);
+	add(m);
 }
 
 void pv_xmap_unmap(uintptr_t *addr, size_t *len)

@@ -22,7 +22,12 @@ int pv_xmap_key(uintptr_t addr, int which, pv_key *key);
 void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off);
 /* Memory [start, start+len) is offset off of the file (dev, ino), mapped
  * shared by someone else (libc): sync objects in it get session keys. */
-void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, uint64_t off);
+void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, uint64_t off,
+			   const char *name);
+/* For reports: what the shared memory holding addr is, where it is mapped
+ * here and where that lies in the shared object. 1 if addr is shared. */
+int pv_xmap_describe(uintptr_t addr, char *name, size_t len, uintptr_t *start, size_t *size,
+		     uint64_t *offset);
 /* munmap of [addr, addr+len): forget shared mappings inside it. Returns
  * the range really to unmap (a shared mapping's reserve goes too). */
 void pv_xmap_unmap(uintptr_t *addr, size_t *len);

@@ -474,7 +474,7 @@ static void test_register_file(void)
 	char *q = mmap(NULL, PAGE, RW, MAP_SHARED, fd, PAGE);
 	CU_ASSERT_FATAL(q != MAP_FAILED);
 	CU_ASSERT_EQUAL(key_of(q + 32, 0), 0);
-	pv_xmap_register_file((uintptr_t)q, PAGE, st.st_dev, st.st_ino, PAGE);
+	pv_xmap_register_file((uintptr_t)q, PAGE, st.st_dev, st.st_ino, PAGE, "a test file");
 	CU_ASSERT_NOT_EQUAL(key_of(q + 32, 0), 0);
 	CU_ASSERT_NOT_EQUAL(key_of(q + 32, 0), key_of(q + 40, 0));
 	CU_ASSERT_EQUAL(key_of(q + PAGE, 0), 0);
@@ -484,7 +484,7 @@ static void test_register_file(void)
 	CU_ASSERT_EQUAL(key_of(q + 32, 0), key_of(m + PAGE + 32, 0));
 	CU_ASSERT_EQUAL(key_of(q + 32, 1), key_of(m + PAGE + 32, 1));
 	/* Registering again is harmless. */
-	pv_xmap_register_file((uintptr_t)q, PAGE, st.st_dev, st.st_ino, PAGE);
+	pv_xmap_register_file((uintptr_t)q, PAGE, st.st_dev, st.st_ino, PAGE, "a test file");
 	CU_ASSERT_EQUAL(key_of(q + 32, 0), key_of(m + PAGE + 32, 0));
 
 	/* Another process registering its own mapping gets the same key. */
@@ -497,7 +497,7 @@ static void test_register_file(void)
 		char *r = mmap(NULL, 3 * PAGE, RW, MAP_SHARED, fd, 0);
 		CHILD_CHECK(r != MAP_FAILED, 1);
 		CHILD_CHECK(key_of(r + PAGE + 32, 0) == 0, 2);
-		pv_xmap_register_file((uintptr_t)r, 3 * PAGE, st.st_dev, st.st_ino, 0);
+		pv_xmap_register_file((uintptr_t)r, 3 * PAGE, st.st_dev, st.st_ino, 0, "a test file");
 		pv_key k = key_of(r + PAGE + 32, 0);
 		CHILD_CHECK(write_all(p[1], &k, sizeof k) == 0, 3);
 		_exit(0);
@@ -523,6 +523,33 @@ static void test_register_file(void)
 	close(fd);
 }
 
+static void test_describe(void)
+{
+	setup();
+	int fd = temp_file(2 * PAGE);
+	CU_ASSERT_FATAL(fd >= 0);
+	char *f = pv_xmap_map(PAGE, RW, MAP_SHARED, fd, PAGE);
+	char *a = pv_xmap_map(PAGE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(f != MAP_FAILED && a != MAP_FAILED);
+	char name[128];
+	uintptr_t start;
+	size_t size;
+	uint64_t off;
+	CU_ASSERT_TRUE(pv_xmap_describe((uintptr_t)f + 40, name, sizeof name, &start, &size, &off));
+	CU_ASSERT_PTR_NOT_NULL(strstr(name, "file '/tmp/pv_xmap_test"));
+	CU_ASSERT_EQUAL(start, (uintptr_t)f);
+	CU_ASSERT_EQUAL(size, PAGE);
+	CU_ASSERT_EQUAL(off, PAGE);
+	CU_ASSERT_TRUE(pv_xmap_describe((uintptr_t)a, name, sizeof name, &start, &size, &off));
+	CU_ASSERT_STRING_EQUAL(name, "an anonymous MAP_SHARED mapping");
+	CU_ASSERT_EQUAL(off, 0);
+	int local = 0;
+	CU_ASSERT_FALSE(pv_xmap_describe((uintptr_t)&local, name, sizeof name, &start, &size, &off));
+	unmap(f, PAGE);
+	unmap(a, PAGE);
+	close(fd);
+}
+
 const char *pv_suite_name = "xmap";
 const pv_test pv_tests[] = {
 	{ "an anonymous shared mapping: memory, placement, shared shadow", test_anonymous_mapping },
@@ -533,5 +560,6 @@ const pv_test pv_tests[] = {
 	{ "a failed map sets mmap's errno", test_map_failure_sets_errno },
 	{ "unmap forgets the mapping and covers its reserve", test_unmap_forgets_and_covers_reserve },
 	{ "register_file gives keys to memory mapped by others", test_register_file },
+	{ "describe names the shared memory for reports", test_describe },
 	{ NULL, NULL },
 };
