@@ -111,16 +111,25 @@ static uint64_t alloc(size_t size, size_t align)
 	return off;
 }
 
+/* Raw system calls: the program's mmap is intercepted, and its
+ * bookkeeping over 256 GiB would cost every process a long start. */
+static void *map_arena(int fd)
+{
+	long r = syscall(SYS_mmap, NULL, ARENA_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_NORESERVE, fd, 0);
+	return r == -1 ? MAP_FAILED : (void *)r;
+}
+
 static int map_fd(int fd)
 {
 	struct stat st;
 	if (fstat(fd, &st) || (uint64_t)st.st_size != ARENA_SIZE)
 		return -1;
-	void *p = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	void *p = map_arena(fd);
 	if (p == MAP_FAILED)
 		return -1;
 	if (((header *)p)->magic != MAGIC) {
-		munmap(p, ARENA_SIZE);
+		syscall(SYS_munmap, p, ARENA_SIZE);
 		return -1;
 	}
 	H = p;
@@ -156,7 +165,7 @@ static int create(void)
 		close(fd);
 		return -1;
 	}
-	void *p = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	void *p = map_arena(fd);
 	if (p == MAP_FAILED) {
 		close(fd);
 		return -1;

@@ -118,6 +118,12 @@ static lk **lslot(uintptr_t addr)
 	return p;
 }
 
+/* Ownership records come and go with every lock and unlock: keep a few
+ * freed ones instead of going to the allocator each time. Under glock. */
+#define MAX_SPARE 64
+static lk *spare;
+static int nspare;
+
 static lk *find_lk(uintptr_t addr)
 {
 	return *lslot(addr);
@@ -128,7 +134,14 @@ static lk *get_lk(uintptr_t addr)
 	lk **p = lslot(addr);
 	if (*p)
 		return *p;
-	lk *l = pv_alloc(sizeof *l);
+	lk *l = spare;
+	if (l) {
+		spare = l->next;
+		nspare--;
+		l->next = NULL;
+	} else {
+		l = pv_alloc(sizeof *l);
+	}
 	l->addr = addr;
 	l->writer = -1;
 	*p = l;
@@ -138,9 +151,18 @@ static lk *get_lk(uintptr_t addr)
 
 static void free_lk(lk *l)
 {
+	__atomic_store_n(&nlocks_hint, nlocks_hint - 1, __ATOMIC_RELAXED);
+	if (nspare < MAX_SPARE) {
+		/* Kept with its reader array: the next lock taken reuses both. */
+		l->wdepth = 0;
+		l->nreaders = 0;
+		l->next = spare;
+		spare = l;
+		nspare++;
+		return;
+	}
 	pv_free(l->readers);
 	pv_free(l);
-	__atomic_store_n(&nlocks_hint, nlocks_hint - 1, __ATOMIC_RELAXED);
 }
 
 static int reader_index(const lk *l, int tid)
