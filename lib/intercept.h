@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include "base.h"
+#include "thread.h"
 
 /* The next definition of name after ours (glibc's), looked up once. */
 #define REAL(name)                                                              \
@@ -34,5 +35,14 @@
 	})
 
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+
+/* The running thread when its calls are the program's: the runtime is up
+ * (a thread exists) and not inside itself (the symbolizer's libraries call
+ * intercepted functions too). */
+static inline pv_thread *program_thread(void)
+{
+	pv_thread *t = pv_cur();
+	return t && !t->ignore ? t : NULL;
+}
 
 #endif

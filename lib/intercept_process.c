@@ -32,13 +32,6 @@
 
 extern char **environ;
 
-/* The running thread when it is the program's, not the runtime's. */
-static pv_thread *program_thread(void)
-{
-	pv_thread *t = pv_cur();
-	return t && !t->ignore ? t : NULL;
-}
-
 /* ---- fork, exit, wait ---- */
 
 /* The runtime's fork handlers, registered before any of the program's:

@@ -22,14 +22,6 @@ extern char *__strcat_chk(char *, const char *, size_t);
 extern char *__strncpy_chk(char *, const char *, size_t, size_t);
 extern char *__strncat_chk(char *, const char *, size_t, size_t);
 
-/* The running thread when its accesses are checked: not before the runtime
- * is ready, not inside the runtime (the symbolizer's libraries call these). */
-static inline pv_thread *program_thread(void)
-{
-	pv_thread *t = pv_cur();
-	return t && !t->ignore ? t : NULL;
-}
-
 static inline void read_range(pv_thread *t, const void *p, size_t n, uintptr_t pc)
 {
 	if (n)
