@@ -16,15 +16,15 @@
 /* Locks taken inside the runtime (the symbolizer's) order nothing of the program's. */
 static void acquire(const volatile void *obj, pv_sync_clock which)
 {
-	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
+	pv_thread *t = program_thread();
+	if (t)
 		pv_sync_acquire(t, A(obj), which);
 }
 
 static void release(const volatile void *obj, pv_sync_clock which)
 {
-	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
+	pv_thread *t = program_thread();
+	if (t)
 		pv_sync_release(t, A(obj), which);
 }
 
@@ -38,8 +38,8 @@ static void fresh(const volatile void *obj, size_t size)
 /* Misuse checks before a destroy; EBUSY when it must not go ahead. */
 static int destroying(const volatile void *obj, pv_dl_object kind, uintptr_t pc)
 {
-	pv_thread *t = pv_cur();
-	return t && !t->ignore ? pv_dl_destroy(t, A(obj), kind, pc) : 0;
+	pv_thread *t = program_thread();
+	return t ? pv_dl_destroy(t, A(obj), kind, pc) : 0;
 }
 
 static int destroyed(const volatile void *obj, size_t size, pv_dl_object kind, int r)
@@ -105,8 +105,8 @@ static void joined(pv_thread *t)
 /* Joining a joined or detached thread is undefined: report it and fail. */
 static int join_misuse(pthread_t th, uintptr_t pc)
 {
-	pv_thread *self = pv_cur();
-	if (!self || self->ignore)
+	pv_thread *self = program_thread();
+	if (!self)
 		return 0;
 	return pv_dl_join_misuse(self, pv_thread_last_by_pthread(th), pc);
 }
@@ -214,8 +214,8 @@ static pv_relock relock_of(const pthread_mutex_t *m)
  * the side the thread held. */
 static void unlocking(const volatile void *obj, uintptr_t pc)
 {
-	pv_thread *t = pv_cur();
-	if (!t || t->ignore)
+	pv_thread *t = program_thread();
+	if (!t)
 		return;
 	int mode = pv_dl_before_unlock(t, A(obj), pc);
 	pv_sync_release(t, A(obj), mode == PV_LOCK_SHARED ? PV_CLOCK_READ : PV_CLOCK_MAIN);
@@ -382,8 +382,8 @@ static int woken(pthread_cond_t *c, pthread_mutex_t *m, int r)
 
 #define COND_WAIT(c, m, timed, call)                                                       \
 	({                                                                                 \
-		pv_thread *t_ = pv_cur();                                                  \
-		int on_ = t_ && !t_->ignore;                                               \
+		pv_thread *t_ = program_thread();                                          \
+		int on_ = t_ != NULL;                                                      \
 		if (on_)                                                                   \
 			pv_dl_cond_wait_begin(t_, A(c), A(m), timed, CALLER_PC);           \
 		release(m, PV_CLOCK_MAIN);                                                 \
@@ -439,8 +439,8 @@ static int sem_got(sem_t *s, int r)
 /* A wait that can block for good: watched for deadlock. */
 #define WATCHED(kind, obj, call)                                                           \
 	({                                                                                 \
-		pv_thread *t_ = pv_cur();                                                  \
-		int on_ = t_ && !t_->ignore;                                               \
+		pv_thread *t_ = program_thread();                                          \
+		int on_ = t_ != NULL;                                                      \
 		if (on_)                                                                   \
 			pv_dl_wait_begin(t_, kind, A(obj), CALLER_PC);                     \
 		int r_ = (call);                                                           \
