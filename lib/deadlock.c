@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "base.h"
@@ -53,8 +54,17 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	l->kind = PV_LOC_SYNC;
 	l->start = m;
 	l->tid = -1;
-	/* Name the lock as the program does: a global, or a heap block with
-	 * the stack that allocated it. */
+	/* Named by emit, once the report is known not to be a duplicate. */
+	snprintf(l->name, sizeof l->name, "%s", kind);
+}
+
+/* Name the lock as the program does: a global, or a heap block with the
+ * stack that allocated it. l->name holds its kind until then. */
+static void name_sync(pv_report_location *l)
+{
+	uintptr_t m = l->start;
+	char kind[32];
+	snprintf(kind, sizeof kind, "%s", l->name);
 	char global[96];
 	uintptr_t start, pc;
 	size_t size;
@@ -62,9 +72,9 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	pv_ctx ctx;
 	if (!pv_symbolize_data(m, global, sizeof global, &start, &size)) {
 		if (m == start)
-			snprintf(l->name, sizeof l->name, "%s '%s'", kind, global);
+			snprintf(l->name, sizeof l->name, "%.24s '%.96s'", kind, global);
 		else
-			snprintf(l->name, sizeof l->name, "%s in '%.80s' (+%lu)", kind, global,
+			snprintf(l->name, sizeof l->name, "%.24s in '%.72s' (+%lu)", kind, global,
 				 (unsigned long)(m - start));
 	} else if (!pv_heap_find(m, &start, &size, &tid, &ctx, &pc)) {
 		snprintf(l->name, sizeof l->name, "%s in a heap block of size %zu", kind, size);
@@ -88,9 +98,67 @@ static pv_report *new_report(pv_report_kind kind, const char *headline)
 	return r;
 }
 
+/* One report per kind, headline and stacks (the first frames of each, as
+ * races are told apart by their pcs): a misuse in a loop is told once and
+ * its repeats are only counted. */
+#define NSEEN 4096
+#define KEY_FRAMES 4
+static pv_lock seen_lock;
+static uint64_t seen[NSEEN];
+static int nseen;
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ull;
+}
+
+static uint64_t report_key(const pv_report *r)
+{
+	uint64_t h = mix(0xcbf29ce484222325ull, (uint64_t)r->kind);
+	for (const char *c = r->headline; *c; c++)
+		h = mix(h, (unsigned char)*c);
+	for (int i = 0; i < r->nstacks && i < PV_REPORT_MAX_STACKS; i++) {
+		const pv_stack *st = &r->stacks[i].stack;
+		h = mix(h, 0x5157ull + (uint64_t)i);
+		for (int f = 0; f < st->n && f < KEY_FRAMES; f++)
+			h = mix(h, st->pc[f]);
+	}
+	return h | 1;
+}
+
+/* 1 the first time r's key is seen (or when the set is full). */
+static int first_of_its_kind(const pv_report *r)
+{
+	uint64_t k = report_key(r);
+	int fresh = 1;
+	pv_lock_acquire(&seen_lock);
+	for (unsigned i = 0; i < NSEEN; i++) {
+		uint64_t *s = &seen[(k + i * 0x9e3779b9u) & (NSEEN - 1)];
+		if (*s == k) {
+			fresh = 0;
+			break;
+		}
+		if (!*s) {
+			if (nseen < NSEEN / 2) {
+				*s = k;
+				nseen++;
+			}
+			break;
+		}
+	}
+	pv_lock_release(&seen_lock);
+	return fresh;
+}
+
 static void emit(pv_report *r)
 {
-	pv_report_emit(r);
+	if (first_of_its_kind(r)) {
+		for (int i = 0; i < r->nlocs; i++)
+			if (r->locs[i].kind == PV_LOC_SYNC)
+				name_sync(&r->locs[i]);
+		pv_report_emit(r);
+	} else
+		pv_report_duplicate();
 	pv_free(r);
 }
 
@@ -98,6 +166,7 @@ static void emit(pv_report *r)
 static void __attribute__((noreturn)) end_deadlocked(pv_report *r)
 {
 	emit(r);
+	pv_report_summary();
 	pv_dprintf(2, "pvcheck: the program is deadlocked; ending it with status %d\n",
 		   PV_DEADLOCK_STATUS);
 	_exit(PV_DEADLOCK_STATUS);
@@ -687,6 +756,10 @@ void pv_dl_fork_parent(void)
 void pv_dl_fork_child(pv_thread *self)
 {
 	pv_lock_reset(&olock);
+	/* The child's reports are its own: it tells what it does again. */
+	pv_lock_reset(&seen_lock);
+	memset(seen, 0, sizeof seen);
+	nseen = 0;
 	pv_wg_fork_child(self->tid);
 	ninherited = pv_wg_held_by_others(self->tid, inherited, inherited_holder, MAX_INHERITED);
 	if (ninherited > MAX_INHERITED)
