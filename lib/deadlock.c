@@ -451,27 +451,94 @@ void pv_dl_fork_site(pv_thread *t, uintptr_t pc)
 	t->ignore--;
 }
 
-/* In the child: is m one of the locks it inherited held? Reported once. */
-static void check_inherited(pv_thread *t, uintptr_t m, uintptr_t pc)
+/* A thread records that it holds a lock only after the real lock
+ * returned, and that it no longer does before the real unlock: a fork in
+ * between leaves the child a lock held in its memory that the ownership
+ * records do not show. So a child also asks the lock itself: a mutex or
+ * spinlock whose lock word is set, that no thread of the child has tried
+ * to take since the fork (tries are recorded before the real lock), was
+ * held at fork by a thread that did not come along (unlocks count as
+ * tries: a lock the forking thread held is not one). */
+#define MAX_TOUCHED 1024
+static int forked;               /* this process is a fork child */
+static pv_lock fork_lock;        /* inherited[] and touched[] in the child */
+static uintptr_t touched[MAX_TOUCHED];
+static int ntouched;
+
+/* Record that the child tries m; 1 if it had not before (0 when full, so
+ * nothing is ever claimed held at fork by mistake). Under fork_lock. */
+static int first_touch(uintptr_t m)
 {
-	for (int i = 0; i < ninherited; i++) {
+	unsigned h = (unsigned)((m >> 3) * 0x9e3779b1u) % MAX_TOUCHED;
+	for (int i = 0; i < MAX_TOUCHED; i++) {
+		uintptr_t *s = &touched[(h + (unsigned)i) % MAX_TOUCHED];
+		if (*s == m)
+			return 0;
+		if (!*s) {
+			if (ntouched == MAX_TOUCHED - 1)
+				return 0;
+			*s = m;
+			ntouched++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void fork_touch(uintptr_t m)
+{
+	pv_lock_acquire(&fork_lock);
+	first_touch(m);
+	pv_lock_release(&fork_lock);
+}
+
+/* Was m held at fork by a thread that is not in this child? holder: its
+ * tid, or -1 when only the lock word tells. Each lock is told once. */
+static int held_at_fork(uintptr_t m, pv_wait_kind kind, int *holder)
+{
+	pv_key k;
+	int held = 0;
+	pv_lock_acquire(&fork_lock);
+	int first = first_touch(m);
+	for (int i = 0; i < ninherited && !held; i++) {
 		if (inherited[i] != m)
 			continue;
-		pv_report *r = misuse(t, "lock of a mutex that another thread held at fork", m, pc);
-		pv_report_stack *st = add_stack(r, fork_tid, "fork", m, fork_site);
-		if (st)
-			snprintf(st->title, sizeof st->title,
-				 "The process forked here while thread T%d held mutex %p", inherited_holder[i],
-				 (void *)m);
-		add_lock(r, m);
-		snprintf(r->note, sizeof r->note,
-			 "thread T%d did not come along into the child: nobody will unlock it",
-			 inherited_holder[i]);
+		held = 1;
+		*holder = inherited_holder[i];
 		inherited[i] = inherited[--ninherited];
 		inherited_holder[i] = inherited_holder[ninherited];
-		emit(r);
-		return;
 	}
+	pv_lock_release(&fork_lock);
+	int holders[1];
+	if (held || !first || kind != PV_WAIT_MUTEX || pv_wg_holders(m, holders, 1))
+		return held;
+	/* Another process may hold what lives in shared memory. */
+	if (pv_xmap_any() && pv_xmap_key(m, 0, &k))
+		return 0;
+	/* glibc's mutex and spinlock both begin with an int, 0 when free. */
+	*holder = -1;
+	return __atomic_load_n((const int *)m, __ATOMIC_RELAXED) != 0;
+}
+
+/* In the child: is m one of the locks it inherited held? Reported once. */
+static void check_inherited(pv_thread *t, uintptr_t m, pv_wait_kind kind, uintptr_t pc)
+{
+	int holder;
+	if (!held_at_fork(m, kind, &holder))
+		return;
+	char who[32] = "another thread";
+	if (holder >= 0)
+		snprintf(who, sizeof who, "thread T%d", holder);
+	pv_report *r = misuse(t, "lock of a mutex that another thread held at fork", m, pc);
+	pv_report_stack *st = add_stack(r, fork_tid, "fork", m, fork_site);
+	if (st)
+		snprintf(st->title, sizeof st->title, "The process forked here while %s held mutex %p",
+			 who, (void *)m);
+	add_lock(r, m);
+	snprintf(r->note, sizeof r->note, "%s did not come along into the child: nobody will unlock it",
+		 holder >= 0 ? who : "the thread that held it");
+	r->note[0] = r->note[0] == 't' ? 'T' : r->note[0];
+	emit(r);
 }
 
 /* ---- the watchdog: all threads blocked for good ---- */
@@ -541,9 +608,11 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 	t->ignore++;
 	if (is_destroyed(m))
 		report_misuse(t, "lock of a destroyed lock", m, pc, NULL);
-	if (ninherited)
-		check_inherited(t, m, pc);
 	const pv_held_lock *h = pv_held_find(&t->held, m);
+	if (forked && !h)
+		check_inherited(t, m, kind, pc);
+	else if (forked)
+		fork_touch(m);
 	int rw = kind == PV_WAIT_RDLOCK || kind == PV_WAIT_WRLOCK;
 	/* An rwlock's relock depends on both sides: more read locks are fine;
 	 * glibc refuses its writer any second lock (EDEADLK); a reader asking
@@ -611,6 +680,8 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 {
 	pv_lock_mode mode = PV_LOCK_EXCL;
 	int checks = pv_options()->detect_deadlocks;
+	if (forked && checks)
+		fork_touch(m);
 	if (!pv_held_pop(&t->held, m, &mode)) {
 		if (!checks)
 			return -1;
@@ -764,6 +835,10 @@ void pv_dl_fork_child(pv_thread *self)
 	ninherited = pv_wg_held_by_others(self->tid, inherited, inherited_holder, MAX_INHERITED);
 	if (ninherited > MAX_INHERITED)
 		ninherited = MAX_INHERITED;
+	pv_lock_reset(&fork_lock);
+	memset(touched, 0, sizeof touched);
+	ntouched = 0;
+	forked = 1;
 	pv_lg_fork_child();
 	watchdog_started = 0; /* it did not come along */
 }
