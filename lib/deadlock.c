@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -541,16 +542,126 @@ static void check_inherited(pv_thread *t, uintptr_t m, pv_wait_kind kind, uintpt
 	emit(r);
 }
 
-/* ---- the watchdog: all threads blocked for good ---- */
+/* ---- wake-ups from outside the program's threads ---- */
 
-static int watchdog_started;
-
-static uint64_t now_ms(void)
+uint64_t pv_dl_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+enum { DISP_UNKNOWN, DISP_DEFAULT, DISP_IGNORE, DISP_HANDLER };
+#define NSIGS 65
+#define MAX_TIMERS 64
+/* A signal timer is waited for a little past its expiry: its handler has
+ * to run and its wake-up to be seen. */
+#define DELIVERY_MS 200
+
+typedef struct {
+	uintptr_t id;
+	int used, sig, periodic;
+	uint64_t expiry;
+} wake_timer;
+
+static pv_lock wake_lock;
+static unsigned char disp[NSIGS];
+static int nhandlers;               /* signals with a handler of the program's */
+static wake_timer timers[MAX_TIMERS];
+static int callbacks;               /* SIGEV_THREAD functions running now */
+
+void pv_dl_signal_handler(int sig, void (*handler)(int))
+{
+	if (sig <= 0 || sig >= NSIGS)
+		return;
+	int d = handler == SIG_DFL ? DISP_DEFAULT : handler == SIG_IGN ? DISP_IGNORE : DISP_HANDLER;
+	pv_lock_acquire(&wake_lock);
+	nhandlers += (d == DISP_HANDLER) - (disp[sig] == DISP_HANDLER);
+	disp[sig] = (unsigned char)d;
+	pv_lock_release(&wake_lock);
+}
+
+void pv_dl_timer(uintptr_t id, int sig, uint64_t expiry_ms, int periodic)
+{
+	pv_lock_acquire(&wake_lock);
+	wake_timer *free_slot = NULL, *w = NULL;
+	for (int i = 0; i < MAX_TIMERS && !w; i++)
+		if (timers[i].used && timers[i].id == id)
+			w = &timers[i];
+		else if (!timers[i].used && !free_slot)
+			free_slot = &timers[i];
+	if (!w && expiry_ms)
+		w = free_slot;
+	if (w) {
+		*w = (wake_timer){ id, expiry_ms != 0, sig, periodic, expiry_ms };
+	}
+	pv_lock_release(&wake_lock);
+}
+
+void pv_dl_timer_callback(int delta)
+{
+	__atomic_add_fetch(&callbacks, delta, __ATOMIC_RELAXED);
+}
+
+/* Would sig, raised now, end the process (its default action, unless the
+ * program chose otherwise; the runtime's own handlers re-raise it)? */
+static int kills(int sig)
+{
+	int d = disp[sig];
+	if (d == DISP_UNKNOWN) {
+		struct sigaction old;
+		d = REAL(sigaction)(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN ? DISP_IGNORE
+											: DISP_DEFAULT;
+	}
+	if (d != DISP_DEFAULT)
+		return 0;
+	return sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH && sig != SIGCONT &&
+	       sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU;
+}
+
+/* What may end waits, as the watchdog looks: */
+static int wake_all;        /* a pending signal will end the process */
+static int wake_handler;    /* a handler may run: it can sem_post, and sem_wait ends with EINTR */
+static int wake_thread;     /* a timer's function may run on a thread: it can do anything */
+
+static void look_for_wakeups(uint64_t now)
+{
+	pv_lock_acquire(&wake_lock);
+	wake_all = 0;
+	wake_handler = nhandlers > 0;
+	wake_thread = __atomic_load_n(&callbacks, __ATOMIC_RELAXED) > 0;
+	for (int i = 0; i < MAX_TIMERS; i++) {
+		const wake_timer *w = &timers[i];
+		if (!w->used)
+			continue;
+		if (!w->sig)
+			wake_thread = 1;
+		else if ((w->periodic || now < w->expiry + DELIVERY_MS) && w->sig < NSIGS)
+			wake_all |= kills(w->sig);
+	}
+	pv_lock_release(&wake_lock);
+}
+
+/* sem_post is async-signal-safe; a condition variable, a barrier or a
+ * channel takes a thread; nothing but their holders ends lock waits. */
+static int endable(pv_wait_kind k)
+{
+	if (wake_all)
+		return 1;
+	switch (k) {
+	case PV_WAIT_SEM: return wake_handler || wake_thread;
+	case PV_WAIT_COND:
+	case PV_WAIT_BARRIER:
+	case PV_WAIT_CHAN_SEND:
+	case PV_WAIT_CHAN_RECV:
+	case PV_WAIT_CHAN_SELECT: return wake_thread;
+	default: return 0;
+	}
+}
+
+/* ---- the watchdog: all threads blocked for good ---- */
+
+static int watchdog_started;
 
 static void *watchdog(void *arg)
 {
@@ -565,7 +676,9 @@ static void *watchdog(void *arg)
 			return arg;
 		}
 		pv_wg_deadlock d;
-		if (pv_wg_check(now_ms(), threshold, &d))
+		uint64_t now = pv_dl_now_ms();
+		look_for_wakeups(now);
+		if (pv_wg_check_with(now, threshold, endable, &d))
 			report_deadlock(&d);
 	}
 	return arg;
@@ -841,4 +954,8 @@ void pv_dl_fork_child(pv_thread *self)
 	forked = 1;
 	pv_lg_fork_child();
 	watchdog_started = 0; /* it did not come along */
+	/* Timers are not inherited; handlers are. */
+	pv_lock_reset(&wake_lock);
+	memset(timers, 0, sizeof timers);
+	callbacks = 0;
 }

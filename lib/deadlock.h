@@ -51,6 +51,21 @@ void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind);
  * thread is misuse; returns the error the join should give, or 0 to go on. */
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc);
 
+/* Wake-ups from outside the program's threads, told by the signal and
+ * timer interceptors: while one may end a wait, the watchdog does not
+ * call that wait for good (a cycle of lock waits stays certain). */
+/* The program gave sig this handler (SIG_DFL, SIG_IGN or its own). */
+void pv_dl_signal_handler(int sig, void (*handler)(int));
+/* Timer id (0: the process's alarm/ITIMER_REAL) raises sig at expiry_ms
+ * (CLOCK_MONOTONIC, ms; 0: disarmed, or deleted), again and again when
+ * periodic. sig 0: it runs a function on a thread of its own
+ * (SIGEV_THREAD), and stays armed until disarmed again. */
+void pv_dl_timer(uintptr_t id, int sig, uint64_t expiry_ms, int periodic);
+/* A SIGEV_THREAD timer's function begins (+1) or returns (-1). */
+void pv_dl_timer_callback(int delta);
+/* Now on the clock the timers above use. */
+uint64_t pv_dl_now_ms(void);
+
 /* fork is called here. Locks other threads hold then stay locked for good
  * in the child; its first lock of one is reported, with this site. */
 void pv_dl_fork_site(pv_thread *t, uintptr_t pc);

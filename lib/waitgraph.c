@@ -474,21 +474,27 @@ void pv_wg_forget(uintptr_t addr, size_t size)
 	pv_lock_release(&glock);
 }
 
-static int all_blocked(void)
+static int all_blocked(int (*endable)(pv_wait_kind))
 {
 	if (!first)
 		return 0;
 	for (thr *t = first; t; t = t->next)
-		if (t->kind == PV_WAIT_NONE)
+		if (t->kind == PV_WAIT_NONE || (endable && endable(t->kind)))
 			return 0;
 	return 1;
 }
 
 int pv_wg_check(uint64_t now_ms, uint64_t threshold_ms, pv_wg_deadlock *out)
 {
+	return pv_wg_check_with(now_ms, threshold_ms, NULL, out);
+}
+
+int pv_wg_check_with(uint64_t now_ms, uint64_t threshold_ms, int (*endable)(pv_wait_kind),
+		     pv_wg_deadlock *out)
+{
 	int r = 0;
 	pv_lock_acquire(&glock);
-	if (!all_blocked()) {
+	if (!all_blocked(endable)) {
 		stalled = 0;
 		goto done;
 	}

@@ -93,6 +93,11 @@ int pv_wg_find_cycle(int tid, pv_wg_deadlock *out);
  * clock). A stall is returned once, and not at all when
  * pv_wg_wait_begin already returned its cycle. */
 int pv_wg_check(uint64_t now_ms, uint64_t threshold_ms, pv_wg_deadlock *out);
+/* The same, when something outside the threads may end some waits (a
+ * signal handler, a timer): a thread whose wait of that kind endable()
+ * says may end is not blocked for good, so neither is the process. */
+int pv_wg_check_with(uint64_t now_ms, uint64_t threshold_ms, int (*endable)(pv_wait_kind),
+		     pv_wg_deadlock *out);
 
 /* Forget everything (tests). */
 void pv_wg_reset(void);
