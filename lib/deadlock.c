@@ -898,6 +898,18 @@ void pv_dl_wait_end(pv_thread *t)
 		pv_wg_wait_end(t->tid);
 }
 
+void pv_dl_cancel_mode(pv_thread *t, int disabled, int async)
+{
+	if (pv_options()->detect_deadlocks)
+		pv_wg_cancel_mode(t->tid, disabled, async);
+}
+
+void pv_dl_cancel_sent(pv_thread *target)
+{
+	if (pv_options()->detect_deadlocks)
+		pv_wg_cancel_sent(target->tid);
+}
+
 void pv_dl_thread_start(pv_thread *t)
 {
 	pv_wg_thread_alive(t->tid);

@@ -28,6 +28,12 @@ void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed);
 void pv_dl_wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, uintptr_t pc);
 void pv_dl_wait_end(pv_thread *t);
 
+/* Cancellation: t's cancel state or type changed; a cancel was sent to
+ * target. A thread that will be cancelled where it waits is not
+ * deadlocked. */
+void pv_dl_cancel_mode(pv_thread *t, int disabled, int async);
+void pv_dl_cancel_sent(pv_thread *target);
+
 void pv_dl_thread_start(pv_thread *t);
 /* The thread is about to end: report the locks it still holds (pc: where
  * pthread_exit was called, or 0 when its function returned). */

@@ -57,6 +57,13 @@ void pv_wg_thread_gone(int tid);
 /* How many threads are alive. */
 int pv_wg_live(void);
 
+/* Cancellation: tid's cancel state and type, and a cancel sent to it. A
+ * thread that will act on its pending cancel where it waits (anywhere
+ * when asynchronous; in a join, condition or semaphore wait, which are
+ * cancellation points, when deferred) is not blocked for good. */
+void pv_wg_cancel_mode(int tid, int disabled, int async);
+void pv_wg_cancel_sent(int tid);
+
 /* tid is about to block (without timeout) on object. With cycle non-NULL,
  * returns 1 and fills it if the wait closes a certain wait-for cycle
  * through tid (lock waits and joins only): a real deadlock, now. The
