@@ -127,12 +127,12 @@ static uint64_t report_key(const pv_report *r)
 	return h | 1;
 }
 
-/* 1 the first time r's key is seen (or when the set is full). */
+/* 1 the first time r's key is seen (or when the set is full). Under
+ * seen_lock. */
 static int first_of_its_kind(const pv_report *r)
 {
 	uint64_t k = report_key(r);
 	int fresh = 1;
-	pv_lock_acquire(&seen_lock);
 	for (unsigned i = 0; i < NSEEN; i++) {
 		uint64_t *s = &seen[(k + i * 0x9e3779b9u) & (NSEEN - 1)];
 		if (*s == k) {
@@ -147,19 +147,23 @@ static int first_of_its_kind(const pv_report *r)
 			break;
 		}
 	}
-	pv_lock_release(&seen_lock);
 	return fresh;
 }
 
+/* A duplicate waits until the first is written: its caller may end the
+ * process next (a deadlock, a channel's panic). */
 static void emit(pv_report *r)
 {
+	pv_lock_acquire(&seen_lock);
 	if (first_of_its_kind(r)) {
 		for (int i = 0; i < r->nlocs; i++)
 			if (r->locs[i].kind == PV_LOC_SYNC)
 				name_sync(&r->locs[i]);
 		pv_report_emit(r);
-	} else
+	} else {
 		pv_report_duplicate();
+	}
+	pv_lock_release(&seen_lock);
 	pv_free(r);
 }
 
