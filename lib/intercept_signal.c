@@ -12,10 +12,17 @@
 
 /* ---- handlers ---- */
 
+/* The program's own: not a library the runtime calls (the symbolizer's). */
+static int programs(void)
+{
+	pv_thread *t = pv_cur();
+	return !t || !t->ignore;
+}
+
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int r = REAL(sigaction)(sig, act, old);
-	if (r == 0 && act)
+	if (r == 0 && act && programs())
 		pv_dl_signal_handler(sig, act->sa_handler);
 	return r;
 }
@@ -23,7 +30,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 sighandler_t signal(int sig, sighandler_t handler)
 {
 	sighandler_t r = REAL(signal)(sig, handler);
-	if (r != SIG_ERR)
+	if (r != SIG_ERR && programs())
 		pv_dl_signal_handler(sig, handler);
 	return r;
 }
