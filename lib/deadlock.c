@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "base.h"
@@ -53,8 +55,17 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	l->kind = PV_LOC_SYNC;
 	l->start = m;
 	l->tid = -1;
-	/* Name the lock as the program does: a global, or a heap block with
-	 * the stack that allocated it. */
+	/* Named by emit, once the report is known not to be a duplicate. */
+	snprintf(l->name, sizeof l->name, "%s", kind);
+}
+
+/* Name the lock as the program does: a global, or a heap block with the
+ * stack that allocated it. l->name holds its kind until then. */
+static void name_sync(pv_report_location *l)
+{
+	uintptr_t m = l->start;
+	char kind[32];
+	snprintf(kind, sizeof kind, "%s", l->name);
 	char global[96];
 	uintptr_t start, pc;
 	size_t size;
@@ -62,9 +73,9 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	pv_ctx ctx;
 	if (!pv_symbolize_data(m, global, sizeof global, &start, &size)) {
 		if (m == start)
-			snprintf(l->name, sizeof l->name, "%s '%s'", kind, global);
+			snprintf(l->name, sizeof l->name, "%.24s '%.96s'", kind, global);
 		else
-			snprintf(l->name, sizeof l->name, "%s in '%.80s' (+%lu)", kind, global,
+			snprintf(l->name, sizeof l->name, "%.24s in '%.72s' (+%lu)", kind, global,
 				 (unsigned long)(m - start));
 	} else if (!pv_heap_find(m, &start, &size, &tid, &ctx, &pc)) {
 		snprintf(l->name, sizeof l->name, "%s in a heap block of size %zu", kind, size);
@@ -88,9 +99,71 @@ static pv_report *new_report(pv_report_kind kind, const char *headline)
 	return r;
 }
 
+/* One report per kind, headline and stacks (the first frames of each, as
+ * races are told apart by their pcs): a misuse in a loop is told once and
+ * its repeats are only counted. */
+#define NSEEN 4096
+#define KEY_FRAMES 4
+static pv_lock seen_lock;
+static uint64_t seen[NSEEN];
+static int nseen;
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ull;
+}
+
+static uint64_t report_key(const pv_report *r)
+{
+	uint64_t h = mix(0xcbf29ce484222325ull, (uint64_t)r->kind);
+	for (const char *c = r->headline; *c; c++)
+		h = mix(h, (unsigned char)*c);
+	for (int i = 0; i < r->nstacks && i < PV_REPORT_MAX_STACKS; i++) {
+		const pv_stack *st = &r->stacks[i].stack;
+		h = mix(h, 0x5157ull + (uint64_t)i);
+		for (int f = 0; f < st->n && f < KEY_FRAMES; f++)
+			h = mix(h, st->pc[f]);
+	}
+	return h | 1;
+}
+
+/* 1 the first time r's key is seen (or when the set is full). Under
+ * seen_lock. */
+static int first_of_its_kind(const pv_report *r)
+{
+	uint64_t k = report_key(r);
+	int fresh = 1;
+	for (unsigned i = 0; i < NSEEN; i++) {
+		uint64_t *s = &seen[(k + i * 0x9e3779b9u) & (NSEEN - 1)];
+		if (*s == k) {
+			fresh = 0;
+			break;
+		}
+		if (!*s) {
+			if (nseen < NSEEN / 2) {
+				*s = k;
+				nseen++;
+			}
+			break;
+		}
+	}
+	return fresh;
+}
+
+/* A duplicate waits until the first is written: its caller may end the
+ * process next (a deadlock, a channel's panic). */
 static void emit(pv_report *r)
 {
-	pv_report_emit(r);
+	pv_lock_acquire(&seen_lock);
+	if (first_of_its_kind(r)) {
+		for (int i = 0; i < r->nlocs; i++)
+			if (r->locs[i].kind == PV_LOC_SYNC)
+				name_sync(&r->locs[i]);
+		pv_report_emit(r);
+	} else {
+		pv_report_duplicate();
+	}
+	pv_lock_release(&seen_lock);
 	pv_free(r);
 }
 
@@ -98,6 +171,7 @@ static void emit(pv_report *r)
 static void __attribute__((noreturn)) end_deadlocked(pv_report *r)
 {
 	emit(r);
+	pv_report_summary();
 	pv_dprintf(2, "pvcheck: the program is deadlocked; ending it with status %d\n",
 		   PV_DEADLOCK_STATUS);
 	_exit(PV_DEADLOCK_STATUS);
@@ -382,39 +456,216 @@ void pv_dl_fork_site(pv_thread *t, uintptr_t pc)
 	t->ignore--;
 }
 
-/* In the child: is m one of the locks it inherited held? Reported once. */
-static void check_inherited(pv_thread *t, uintptr_t m, uintptr_t pc)
+/* A thread records that it holds a lock only after the real lock
+ * returned, and that it no longer does before the real unlock: a fork in
+ * between leaves the child a lock held in its memory that the ownership
+ * records do not show. So a child also asks the lock itself: a mutex or
+ * spinlock whose lock word is set, that no thread of the child has tried
+ * to take since the fork (tries are recorded before the real lock), was
+ * held at fork by a thread that did not come along (unlocks count as
+ * tries: a lock the forking thread held is not one). */
+#define MAX_TOUCHED 1024
+static int forked;               /* this process is a fork child */
+static pv_lock fork_lock;        /* inherited[] and touched[] in the child */
+static uintptr_t touched[MAX_TOUCHED];
+static int ntouched;
+
+/* Record that the child tries m; 1 if it had not before (0 when full, so
+ * nothing is ever claimed held at fork by mistake). Under fork_lock. */
+static int first_touch(uintptr_t m)
 {
-	for (int i = 0; i < ninherited; i++) {
+	unsigned h = (unsigned)((m >> 3) * 0x9e3779b1u) % MAX_TOUCHED;
+	for (int i = 0; i < MAX_TOUCHED; i++) {
+		uintptr_t *s = &touched[(h + (unsigned)i) % MAX_TOUCHED];
+		if (*s == m)
+			return 0;
+		if (!*s) {
+			if (ntouched == MAX_TOUCHED - 1)
+				return 0;
+			*s = m;
+			ntouched++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void fork_touch(uintptr_t m)
+{
+	pv_lock_acquire(&fork_lock);
+	first_touch(m);
+	pv_lock_release(&fork_lock);
+}
+
+/* Was m held at fork by a thread that is not in this child? holder: its
+ * tid, or -1 when only the lock word tells. Each lock is told once. */
+static int held_at_fork(uintptr_t m, pv_wait_kind kind, int *holder)
+{
+	pv_key k;
+	int held = 0;
+	pv_lock_acquire(&fork_lock);
+	int first = first_touch(m);
+	for (int i = 0; i < ninherited && !held; i++) {
 		if (inherited[i] != m)
 			continue;
-		pv_report *r = misuse(t, "lock of a mutex that another thread held at fork", m, pc);
-		pv_report_stack *st = add_stack(r, fork_tid, "fork", m, fork_site);
-		if (st)
-			snprintf(st->title, sizeof st->title,
-				 "The process forked here while thread T%d held mutex %p", inherited_holder[i],
-				 (void *)m);
-		add_lock(r, m);
-		snprintf(r->note, sizeof r->note,
-			 "thread T%d did not come along into the child: nobody will unlock it",
-			 inherited_holder[i]);
+		held = 1;
+		*holder = inherited_holder[i];
 		inherited[i] = inherited[--ninherited];
 		inherited_holder[i] = inherited_holder[ninherited];
-		emit(r);
+	}
+	pv_lock_release(&fork_lock);
+	int holders[1];
+	if (held || !first || kind != PV_WAIT_MUTEX || pv_wg_holders(m, holders, 1))
+		return held;
+	/* Another process may hold what lives in shared memory. */
+	if (pv_xmap_any() && pv_xmap_key(m, 0, &k))
+		return 0;
+	/* glibc's mutex and spinlock both begin with an int, 0 when free. */
+	*holder = -1;
+	return __atomic_load_n((const int *)m, __ATOMIC_RELAXED) != 0;
+}
+
+/* In the child: is m one of the locks it inherited held? Reported once. */
+static void check_inherited(pv_thread *t, uintptr_t m, pv_wait_kind kind, uintptr_t pc)
+{
+	int holder;
+	if (!held_at_fork(m, kind, &holder))
 		return;
+	char who[32] = "another thread";
+	if (holder >= 0)
+		snprintf(who, sizeof who, "thread T%d", holder);
+	pv_report *r = misuse(t, "lock of a mutex that another thread held at fork", m, pc);
+	pv_report_stack *st = add_stack(r, fork_tid, "fork", m, fork_site);
+	if (st)
+		snprintf(st->title, sizeof st->title, "The process forked here while %s held mutex %p",
+			 who, (void *)m);
+	add_lock(r, m);
+	snprintf(r->note, sizeof r->note, "%s did not come along into the child: nobody will unlock it",
+		 holder >= 0 ? who : "the thread that held it");
+	r->note[0] = r->note[0] == 't' ? 'T' : r->note[0];
+	emit(r);
+}
+
+/* ---- wake-ups from outside the program's threads ---- */
+
+uint64_t pv_dl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+enum { DISP_UNKNOWN, DISP_DEFAULT, DISP_IGNORE, DISP_HANDLER };
+#define NSIGS 65
+#define MAX_TIMERS 64
+/* A signal timer is waited for a little past its expiry: its handler has
+ * to run and its wake-up to be seen. */
+#define DELIVERY_MS 200
+
+typedef struct {
+	uintptr_t id;
+	int used, sig, periodic;
+	uint64_t expiry;
+} wake_timer;
+
+static pv_lock wake_lock;
+static unsigned char disp[NSIGS];
+static int nhandlers;               /* signals with a handler of the program's */
+static wake_timer timers[MAX_TIMERS];
+static int callbacks;               /* SIGEV_THREAD functions running now */
+
+void pv_dl_signal_handler(int sig, void (*handler)(int))
+{
+	if (sig <= 0 || sig >= NSIGS)
+		return;
+	int d = handler == SIG_DFL ? DISP_DEFAULT : handler == SIG_IGN ? DISP_IGNORE : DISP_HANDLER;
+	pv_lock_acquire(&wake_lock);
+	nhandlers += (d == DISP_HANDLER) - (disp[sig] == DISP_HANDLER);
+	disp[sig] = (unsigned char)d;
+	pv_lock_release(&wake_lock);
+}
+
+void pv_dl_timer(uintptr_t id, int sig, uint64_t expiry_ms, int periodic)
+{
+	pv_lock_acquire(&wake_lock);
+	wake_timer *free_slot = NULL, *w = NULL;
+	for (int i = 0; i < MAX_TIMERS && !w; i++)
+		if (timers[i].used && timers[i].id == id)
+			w = &timers[i];
+		else if (!timers[i].used && !free_slot)
+			free_slot = &timers[i];
+	if (!w && expiry_ms)
+		w = free_slot;
+	if (w) {
+		*w = (wake_timer){ id, expiry_ms != 0, sig, periodic, expiry_ms };
+	}
+	pv_lock_release(&wake_lock);
+}
+
+void pv_dl_timer_callback(int delta)
+{
+	__atomic_add_fetch(&callbacks, delta, __ATOMIC_RELAXED);
+}
+
+/* Would sig, raised now, end the process (its default action, unless the
+ * program chose otherwise; the runtime's own handlers re-raise it)? */
+static int kills(int sig)
+{
+	int d = disp[sig];
+	if (d == DISP_UNKNOWN) {
+		struct sigaction old;
+		d = REAL(sigaction)(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN ? DISP_IGNORE
+											: DISP_DEFAULT;
+	}
+	if (d != DISP_DEFAULT)
+		return 0;
+	return sig != SIGCHLD && sig != SIGURG && sig != SIGWINCH && sig != SIGCONT &&
+	       sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU;
+}
+
+/* What may end waits, as the watchdog looks: */
+static int wake_all;        /* a pending signal will end the process */
+static int wake_handler;    /* a handler may run: it can sem_post, and sem_wait ends with EINTR */
+static int wake_thread;     /* a timer's function may run on a thread: it can do anything */
+
+static void look_for_wakeups(uint64_t now)
+{
+	pv_lock_acquire(&wake_lock);
+	wake_all = 0;
+	wake_handler = nhandlers > 0;
+	wake_thread = __atomic_load_n(&callbacks, __ATOMIC_RELAXED) > 0;
+	for (int i = 0; i < MAX_TIMERS; i++) {
+		const wake_timer *w = &timers[i];
+		if (!w->used)
+			continue;
+		if (!w->sig)
+			wake_thread = 1;
+		else if ((w->periodic || now < w->expiry + DELIVERY_MS) && w->sig < NSIGS)
+			wake_all |= kills(w->sig);
+	}
+	pv_lock_release(&wake_lock);
+}
+
+/* sem_post is async-signal-safe; a condition variable, a barrier or a
+ * channel takes a thread; nothing but their holders ends lock waits. */
+static int endable(pv_wait_kind k)
+{
+	if (wake_all)
+		return 1;
+	switch (k) {
+	case PV_WAIT_SEM: return wake_handler || wake_thread;
+	case PV_WAIT_COND:
+	case PV_WAIT_BARRIER:
+	case PV_WAIT_CHAN_SEND:
+	case PV_WAIT_CHAN_RECV:
+	case PV_WAIT_CHAN_SELECT: return wake_thread;
+	default: return 0;
 	}
 }
 
 /* ---- the watchdog: all threads blocked for good ---- */
 
 static int watchdog_started;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void *watchdog(void *arg)
 {
@@ -429,7 +680,9 @@ static void *watchdog(void *arg)
 			return arg;
 		}
 		pv_wg_deadlock d;
-		if (pv_wg_check(now_ms(), threshold, &d))
+		uint64_t now = pv_dl_now_ms();
+		look_for_wakeups(now);
+		if (pv_wg_check_with(now, threshold, endable, &d))
 			report_deadlock(&d);
 	}
 	return arg;
@@ -472,9 +725,11 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 	t->ignore++;
 	if (is_destroyed(m))
 		report_misuse(t, "lock of a destroyed lock", m, pc, NULL);
-	if (ninherited)
-		check_inherited(t, m, pc);
 	const pv_held_lock *h = pv_held_find(&t->held, m);
+	if (forked && !h)
+		check_inherited(t, m, kind, pc);
+	else if (forked)
+		fork_touch(m);
 	int rw = kind == PV_WAIT_RDLOCK || kind == PV_WAIT_WRLOCK;
 	/* An rwlock's relock depends on both sides: more read locks are fine;
 	 * glibc refuses its writer any second lock (EDEADLK); a reader asking
@@ -542,6 +797,8 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 {
 	pv_lock_mode mode = PV_LOCK_EXCL;
 	int checks = pv_options()->detect_deadlocks;
+	if (forked && checks)
+		fork_touch(m);
 	if (!pv_held_pop(&t->held, m, &mode)) {
 		if (!checks)
 			return -1;
@@ -645,6 +902,18 @@ void pv_dl_wait_end(pv_thread *t)
 		pv_wg_wait_end(t->tid);
 }
 
+void pv_dl_cancel_mode(pv_thread *t, int disabled, int async)
+{
+	if (pv_options()->detect_deadlocks)
+		pv_wg_cancel_mode(t->tid, disabled, async);
+}
+
+void pv_dl_cancel_sent(pv_thread *target)
+{
+	if (pv_options()->detect_deadlocks)
+		pv_wg_cancel_sent(target->tid);
+}
+
 void pv_dl_thread_start(pv_thread *t)
 {
 	pv_wg_thread_alive(t->tid);
@@ -687,10 +956,22 @@ void pv_dl_fork_parent(void)
 void pv_dl_fork_child(pv_thread *self)
 {
 	pv_lock_reset(&olock);
+	/* The child's reports are its own: it tells what it does again. */
+	pv_lock_reset(&seen_lock);
+	memset(seen, 0, sizeof seen);
+	nseen = 0;
 	pv_wg_fork_child(self->tid);
 	ninherited = pv_wg_held_by_others(self->tid, inherited, inherited_holder, MAX_INHERITED);
 	if (ninherited > MAX_INHERITED)
 		ninherited = MAX_INHERITED;
+	pv_lock_reset(&fork_lock);
+	memset(touched, 0, sizeof touched);
+	ntouched = 0;
+	forked = 1;
 	pv_lg_fork_child();
 	watchdog_started = 0; /* it did not come along */
+	/* Timers are not inherited; handlers are. */
+	pv_lock_reset(&wake_lock);
+	memset(timers, 0, sizeof timers);
+	callbacks = 0;
 }

@@ -28,6 +28,12 @@ void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed);
 void pv_dl_wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, uintptr_t pc);
 void pv_dl_wait_end(pv_thread *t);
 
+/* Cancellation: t's cancel state or type changed; a cancel was sent to
+ * target. A thread that will be cancelled where it waits is not
+ * deadlocked. */
+void pv_dl_cancel_mode(pv_thread *t, int disabled, int async);
+void pv_dl_cancel_sent(pv_thread *target);
+
 void pv_dl_thread_start(pv_thread *t);
 /* The thread is about to end: report the locks it still holds (pc: where
  * pthread_exit was called, or 0 when its function returned). */
@@ -50,6 +56,21 @@ void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind);
 /* Before a join of target (NULL: unknown): joining a joined or detached
  * thread is misuse; returns the error the join should give, or 0 to go on. */
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc);
+
+/* Wake-ups from outside the program's threads, told by the signal and
+ * timer interceptors: while one may end a wait, the watchdog does not
+ * call that wait for good (a cycle of lock waits stays certain). */
+/* The program gave sig this handler (SIG_DFL, SIG_IGN or its own). */
+void pv_dl_signal_handler(int sig, void (*handler)(int));
+/* Timer id (0: the process's alarm/ITIMER_REAL) raises sig at expiry_ms
+ * (CLOCK_MONOTONIC, ms; 0: disarmed, or deleted), again and again when
+ * periodic. sig 0: it runs a function on a thread of its own
+ * (SIGEV_THREAD), and stays armed until disarmed again. */
+void pv_dl_timer(uintptr_t id, int sig, uint64_t expiry_ms, int periodic);
+/* A SIGEV_THREAD timer's function begins (+1) or returns (-1). */
+void pv_dl_timer_callback(int delta);
+/* Now on the clock the timers above use. */
+uint64_t pv_dl_now_ms(void);
 
 /* fork is called here. Locks other threads hold then stay locked for good
  * in the child; its first lock of one is reported, with this site. */

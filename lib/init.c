@@ -26,6 +26,7 @@ static void at_exit(void)
 {
 	const pv_options_t *o = pv_options();
 	pv_runtime_exiting();
+	pv_report_summary();
 	if (pv_report_count() && o->exitcode) {
 		fflush(NULL);
 		_exit(o->exitcode);

@@ -98,9 +98,9 @@ void pv_process_init(void)
 		struct sigaction old, sa = { .sa_handler = deadly_signal,
 					     .sa_flags = SA_RESETHAND | SA_NODEFER };
 		/* Never take a signal a program (or its parent) chose to handle or ignore. */
-		if (!sigaction(deadly[i], NULL, &old) && old.sa_handler == SIG_DFL &&
+		if (!REAL(sigaction)(deadly[i], NULL, &old) && old.sa_handler == SIG_DFL &&
 		    !(old.sa_flags & SA_SIGINFO))
-			sigaction(deadly[i], &sa, NULL);
+			REAL(sigaction)(deadly[i], &sa, NULL);
 	}
 }
 

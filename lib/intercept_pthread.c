@@ -59,13 +59,27 @@ typedef struct {
 	pv_thread *t;
 } start_args;
 
+/* The thread was cancelled: its function never returns, yet the thread
+ * ends (after pthread_exit, which ends it itself, it is no longer current). */
+static void thread_unwound(void *p)
+{
+	pv_thread *t = p;
+	if (pv_cur() == t) {
+		pv_dl_thread_exit(t, 0);
+		pv_thread_finish(t);
+	}
+}
+
 static void *thread_start(void *p)
 {
 	start_args s = *(start_args *)p;
+	void *ret;
 	pv_free(p);
 	pv_thread_start(s.t, pthread_self());
 	pv_dl_thread_start(s.t);
-	void *ret = s.fn(s.arg);
+	pthread_cleanup_push(thread_unwound, s.t);
+	ret = s.fn(s.arg);
+	pthread_cleanup_pop(0);
 	pv_dl_thread_exit(s.t, 0);
 	pv_thread_finish(s.t);
 	return ret;
@@ -95,6 +109,70 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 	return r;
 }
 
+/* ---- cancellation ---- */
+
+/* This thread's cancel state and type, as the program set them. */
+static __thread unsigned char cancel_disabled, cancel_async;
+
+int pthread_cancel(pthread_t th)
+{
+	pv_thread *t = pv_thread_by_pthread(th);
+	if (t && program_thread())
+		pv_dl_cancel_sent(t);
+	return REAL(pthread_cancel)(th);
+}
+
+static void cancel_mode_changed(void)
+{
+	pv_thread *t = program_thread();
+	if (t)
+		pv_dl_cancel_mode(t, cancel_disabled, cancel_async);
+}
+
+int pthread_setcancelstate(int state, int *old)
+{
+	int r = REAL(pthread_setcancelstate)(state, old);
+	if (r == 0) {
+		cancel_disabled = state == PTHREAD_CANCEL_DISABLE;
+		cancel_mode_changed();
+	}
+	return r;
+}
+
+int pthread_setcanceltype(int type, int *old)
+{
+	int r = REAL(pthread_setcanceltype)(type, old);
+	if (r == 0) {
+		cancel_async = type == PTHREAD_CANCEL_ASYNCHRONOUS;
+		cancel_mode_changed();
+	}
+	return r;
+}
+
+/* Asynchronous cancellation strikes anywhere: keep it out of the runtime's
+ * bookkeeping, which holds the runtime's locks, and let it in only for the
+ * real call. Returns the state to give back to cancel_let, -1 for none. */
+static int cancel_hold(void)
+{
+	int old = -1;
+	if (PV_UNLIKELY(cancel_async && !cancel_disabled))
+		REAL(pthread_setcancelstate)(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+static void cancel_let(int old)
+{
+	if (PV_UNLIKELY(old >= 0))
+		REAL(pthread_setcancelstate)(old, NULL);
+}
+
+/* Cancelled in a wait (a cancellation point): it leaves the wait. */
+static void wait_unwound(void *t)
+{
+	if (t)
+		pv_dl_wait_end(t);
+}
+
 static void joined(pv_thread *t)
 {
 	pv_thread *self = pv_cur();
@@ -121,7 +199,10 @@ int pthread_join(pthread_t th, void **ret)
 	int watched = self && t && !self->ignore;
 	if (watched)
 		pv_dl_wait_begin(self, PV_WAIT_JOIN, (uintptr_t)t->tid, CALLER_PC);
-	int r = REAL(pthread_join)(th, ret);
+	int r;
+	pthread_cleanup_push(wait_unwound, watched ? self : NULL);
+	r = REAL(pthread_join)(th, ret);
+	pthread_cleanup_pop(0);
 	if (watched)
 		pv_dl_wait_end(self);
 	if (r == 0)
@@ -208,7 +289,25 @@ static pv_relock relock_of(const pthread_mutex_t *m)
 
 /* Wraps every lock acquisition: deadlock bookkeeping around the real call,
  * then the acquire of the lock's clock. */
-#define LOCK(obj, mode, kind, relock, blocking, call)                                      	({                                                                                 		pv_thread *t_ = pv_cur();                                                  		int on_ = t_ && !t_->ignore;                                               		uintptr_t pc_ = CALLER_PC;                                                 		if (on_)                                                                   			pv_dl_before_lock(t_, A(obj), mode, kind, relock, blocking, pc_);  		int r_ = (call);                                                           		int got_ = r_ == 0 || r_ == EOWNERDEAD;                                    		if (on_)                                                                   			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           		if (got_)                                                                  			acquire(obj, PV_CLOCK_MAIN);                                       		r_;                                                                        	})
+#define LOCK(obj, mode, kind, relock, blocking, call)                                      \
+	({                                                                                 \
+		pv_thread *t_ = pv_cur();                                                  \
+		int on_ = t_ && !t_->ignore;                                               \
+		uintptr_t pc_ = CALLER_PC;                                                 \
+		int held_ = cancel_hold();                                                 \
+		if (on_)                                                                   \
+			pv_dl_before_lock(t_, A(obj), mode, kind, relock, blocking, pc_);  \
+		cancel_let(held_);                                                         \
+		int r_ = (call);                                                           \
+		held_ = cancel_hold();                                                     \
+		int got_ = r_ == 0 || r_ == EOWNERDEAD;                                    \
+		if (on_)                                                                   \
+			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           \
+		if (got_)                                                                  \
+			acquire(obj, PV_CLOCK_MAIN);                                       \
+		cancel_let(held_);                                                         \
+		r_;                                                                        \
+	})
 
 /* Before every release: the deadlock side, then the clock's release into
  * the side the thread held. */
@@ -380,16 +479,36 @@ static int woken(pthread_cond_t *c, pthread_mutex_t *m, int r)
 	return r;
 }
 
+/* Cancelled in the wait: the thread retook the mutex and leaves the wait
+ * (it runs its cleanup handlers, with the mutex, next). */
+typedef struct {
+	pv_thread *t;
+	pthread_cond_t *c;
+	pthread_mutex_t *m;
+	int timed;
+} cond_waiting;
+
+static void cond_unwound(void *p)
+{
+	cond_waiting *w = p;
+	if (w->t)
+		pv_dl_cond_wait_end(w->t, A(w->c), A(w->m), w->timed);
+	woken(w->c, w->m, 0);
+}
+
 #define COND_WAIT(c, m, timed, call)                                                       \
 	({                                                                                 \
-		pv_thread *t_ = program_thread();                                          \
-		int on_ = t_ != NULL;                                                      \
-		if (on_)                                                                   \
+		pv_thread *volatile t_ = program_thread(); /* kept across setjmp */       \
+		cond_waiting w_ = { t_, c, m, timed };                                     \
+		int r_;                                                                    \
+		if (t_)                                                                    \
 			pv_dl_cond_wait_begin(t_, A(c), A(m), timed, CALLER_PC);           \
 		release(m, PV_CLOCK_MAIN);                                                 \
-		int r_ = (call);                                                           \
-		if (on_)                                                                   \
-			pv_dl_cond_wait_end(t_, A(c), A(m), timed);                              \
+		pthread_cleanup_push(cond_unwound, &w_);                                   \
+		r_ = (call);                                                               \
+		pthread_cleanup_pop(0);                                                    \
+		if (t_)                                                                    \
+			pv_dl_cond_wait_end(t_, A(c), A(m), timed);                        \
 		woken(c, m, r_);                                                           \
 	})
 
@@ -439,12 +558,14 @@ static int sem_got(sem_t *s, int r)
 /* A wait that can block for good: watched for deadlock. */
 #define WATCHED(kind, obj, call)                                                           \
 	({                                                                                 \
-		pv_thread *t_ = program_thread();                                          \
-		int on_ = t_ != NULL;                                                      \
-		if (on_)                                                                   \
+		pv_thread *volatile t_ = program_thread(); /* kept across setjmp */       \
+		int r_;                                                                    \
+		if (t_)                                                                    \
 			pv_dl_wait_begin(t_, kind, A(obj), CALLER_PC);                     \
-		int r_ = (call);                                                           \
-		if (on_)                                                                   \
+		pthread_cleanup_push(wait_unwound, t_);                                    \
+		r_ = (call);                                                               \
+		pthread_cleanup_pop(0);                                                    \
+		if (t_)                                                                    \
 			pv_dl_wait_end(t_);                                                \
 		r_;                                                                        \
 	})

@@ -401,8 +401,25 @@ int pv_report_count(void)
 	return __atomic_load_n(&report_count, __ATOMIC_RELAXED);
 }
 
+/* ---- Duplicates --------------------------------------------------- */
+
+static int duplicates;
+
+void pv_report_duplicate(void)
+{
+	__atomic_add_fetch(&duplicates, 1, __ATOMIC_RELAXED);
+}
+
+void pv_report_summary(void)
+{
+	int n = __atomic_exchange_n(&duplicates, 0, __ATOMIC_RELAXED);
+	if (n && pv_options()->report_stderr)
+		pv_dprintf(2, "pvcheck: %d duplicate report%s suppressed\n", n, n == 1 ? "" : "s");
+}
+
 void pv_report_after_fork_child(void)
 {
 	pv_lock_reset(&report_lock);
 	__atomic_store_n(&report_count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&duplicates, 0, __ATOMIC_RELAXED);
 }

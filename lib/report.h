@@ -84,6 +84,11 @@ void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);
 /* The JSON name of a kind: "race", "deadlock", "lock-order", "api-misuse", "crash". */
 const char *pv_report_kind_name(pv_report_kind k);
 
+/* A report left out as the duplicate of one already emitted: counted. */
+void pv_report_duplicate(void);
+/* At the end: say on stderr (text output only) how many were left out. */
+void pv_report_summary(void);
+
 /* In a fork child: reset the report lock and the count of reports. */
 void pv_report_after_fork_child(void);
 

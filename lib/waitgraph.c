@@ -11,6 +11,7 @@ typedef struct thr {
 	uint32_t gen;               /* search marks, valid when gen matches */
 	int onpath;
 	uint32_t listed;            /* already in the deadlock being filled */
+	unsigned char cancel_disabled, cancel_async, cancel_pending;
 } thr;
 
 typedef struct {
@@ -180,6 +181,21 @@ static int is_lock_wait(pv_wait_kind k)
 	return k == PV_WAIT_MUTEX || k == PV_WAIT_RDLOCK || k == PV_WAIT_WRLOCK;
 }
 
+/* t will leave its wait, cancelled. */
+static int leaves(const thr *t)
+{
+	if (!t->cancel_pending || t->cancel_disabled)
+		return 0;
+	return t->cancel_async || t->kind == PV_WAIT_JOIN || t->kind == PV_WAIT_COND ||
+	       t->kind == PV_WAIT_SEM;
+}
+
+/* Blocked, and not about to leave its wait. */
+static int stuck(const thr *t)
+{
+	return t->kind != PV_WAIT_NONE && !leaves(t);
+}
+
 /* The i-th thread t certainly waits for, -1 past the last. A reader does
  * not wait for other readers; a writer waits for every holder. */
 static int target(const thr *t, int i)
@@ -221,7 +237,7 @@ static int find_cycle_from(thr *root, int any, int *start)
 			continue;
 		}
 		thr *n = find_thr(tid);
-		if (!n || n->kind == PV_WAIT_NONE)
+		if (!n || !stuck(n))
 			continue;
 		if (n->gen == gen) {
 			if (n->onpath && (any || n == root)) {
@@ -260,7 +276,7 @@ static void fill(pv_wg_deadlock *out, int start, int len)
 	}
 	out->ncycle = out->n;
 	for (thr *t = first; t; t = t->next) {
-		if (t->kind == PV_WAIT_NONE)
+		if (!stuck(t))
 			continue;
 		out->nblocked++;
 		if (t->listed != listed_stamp && out->n < PV_WG_MAX_WAITERS)
@@ -270,7 +286,7 @@ static void fill(pv_wg_deadlock *out, int start, int len)
 
 static int cycle_through(thr *t, pv_wg_deadlock *out)
 {
-	if (!is_lock_wait(t->kind) && t->kind != PV_WAIT_JOIN)
+	if ((!is_lock_wait(t->kind) && t->kind != PV_WAIT_JOIN) || leaves(t))
 		return 0;
 	int start, len;
 	gen++;
@@ -298,6 +314,28 @@ void pv_wg_thread_gone(int tid)
 	thr *t = find_thr(tid);
 	if (t)
 		drop_thr(t);
+	epoch++;
+	pv_lock_release(&glock);
+}
+
+void pv_wg_cancel_mode(int tid, int disabled, int async)
+{
+	pv_lock_acquire(&glock);
+	thr *t = find_thr(tid);
+	if (t) {
+		t->cancel_disabled = disabled != 0;
+		t->cancel_async = async != 0;
+	}
+	epoch++;
+	pv_lock_release(&glock);
+}
+
+void pv_wg_cancel_sent(int tid)
+{
+	pv_lock_acquire(&glock);
+	thr *t = find_thr(tid);
+	if (t)
+		t->cancel_pending = 1;
 	epoch++;
 	pv_lock_release(&glock);
 }
@@ -474,21 +512,27 @@ void pv_wg_forget(uintptr_t addr, size_t size)
 	pv_lock_release(&glock);
 }
 
-static int all_blocked(void)
+static int all_blocked(int (*endable)(pv_wait_kind))
 {
 	if (!first)
 		return 0;
 	for (thr *t = first; t; t = t->next)
-		if (t->kind == PV_WAIT_NONE)
+		if (!stuck(t) || (endable && endable(t->kind)))
 			return 0;
 	return 1;
 }
 
 int pv_wg_check(uint64_t now_ms, uint64_t threshold_ms, pv_wg_deadlock *out)
 {
+	return pv_wg_check_with(now_ms, threshold_ms, NULL, out);
+}
+
+int pv_wg_check_with(uint64_t now_ms, uint64_t threshold_ms, int (*endable)(pv_wait_kind),
+		     pv_wg_deadlock *out)
+{
 	int r = 0;
 	pv_lock_acquire(&glock);
-	if (!all_blocked()) {
+	if (!all_blocked(endable)) {
 		stalled = 0;
 		goto done;
 	}

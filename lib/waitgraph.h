@@ -57,6 +57,13 @@ void pv_wg_thread_gone(int tid);
 /* How many threads are alive. */
 int pv_wg_live(void);
 
+/* Cancellation: tid's cancel state and type, and a cancel sent to it. A
+ * thread that will act on its pending cancel where it waits (anywhere
+ * when asynchronous; in a join, condition or semaphore wait, which are
+ * cancellation points, when deferred) is not blocked for good. */
+void pv_wg_cancel_mode(int tid, int disabled, int async);
+void pv_wg_cancel_sent(int tid);
+
 /* tid is about to block (without timeout) on object. With cycle non-NULL,
  * returns 1 and fills it if the wait closes a certain wait-for cycle
  * through tid (lock waits and joins only): a real deadlock, now. The
@@ -93,6 +100,11 @@ int pv_wg_find_cycle(int tid, pv_wg_deadlock *out);
  * clock). A stall is returned once, and not at all when
  * pv_wg_wait_begin already returned its cycle. */
 int pv_wg_check(uint64_t now_ms, uint64_t threshold_ms, pv_wg_deadlock *out);
+/* The same, when something outside the threads may end some waits (a
+ * signal handler, a timer): a thread whose wait of that kind endable()
+ * says may end is not blocked for good, so neither is the process. */
+int pv_wg_check_with(uint64_t now_ms, uint64_t threshold_ms, int (*endable)(pv_wait_kind),
+		     pv_wg_deadlock *out);
 
 /* Forget everything (tests). */
 void pv_wg_reset(void);

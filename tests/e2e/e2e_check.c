@@ -9,6 +9,9 @@
  *     marked so, and every marked line must be reported.
  *     "pvcheck-e2e: location=KIND" asks every race's memory to be of KIND;
  *     "pvcheck-e2e: headline=TEXT" asks for a finding whose headline has TEXT.
+ *     "pvcheck-e2e: findings=N" asks for exactly N findings, "findings>=N"
+ *     for N or more; "findings=KIND:N" and "findings>=KIND:N" count only
+ *     the findings of KIND (race, deadlock, lock-order, api-misuse).
  *     A fixture without marks must give {"findings":[]} and exit 0; one
  *     with marks must make `pvcheck run` exit 66, never by its timeout.
  *   e2e_check json FILE NVARIANTS     a pvcheck --json report
@@ -26,6 +29,7 @@
 
 #define MAX_MARKS 64
 #define MAX_HEADLINES 8
+#define MAX_COUNTS 8
 
 /* Mark comment, finding kind. */
 static const char *const kinds[][2] = {
@@ -108,7 +112,32 @@ typedef struct {
 	char location[16];
 	char headline[MAX_HEADLINES][128];
 	int nheadlines;
+	struct {
+		char kind[16];   /* empty: every finding */
+		int at_least;
+		int n;
+	} count[MAX_COUNTS];
+	int ncounts;
 } marks;
+
+/* "findings=N", "findings>=N", "findings=KIND:N", "findings>=KIND:N". */
+static void read_count(const char *d, marks *m)
+{
+	if (m->ncounts == MAX_COUNTS)
+		return;
+	int at_least = d[0] == '>';
+	d += at_least ? 2 : 1;
+	char kind[16] = "";
+	int n;
+	if (sscanf(d, "%15[a-z-]:%d", kind, &n) != 2) {
+		kind[0] = 0;
+		if (sscanf(d, "%d", &n) != 1)
+			return;
+	}
+	snprintf(m->count[m->ncounts].kind, sizeof m->count[0].kind, "%s", kind);
+	m->count[m->ncounts].at_least = at_least;
+	m->count[m->ncounts++].n = n;
+}
 
 static void read_marks(const char *src, marks *m)
 {
@@ -126,6 +155,9 @@ static void read_marks(const char *src, marks *m)
 		char *d = strstr(buf, "pvcheck-e2e: location=");
 		if (d)
 			sscanf(d + strlen("pvcheck-e2e: location="), "%15s", m->location);
+		d = strstr(buf, "pvcheck-e2e: findings");
+		if (d)
+			read_count(d + strlen("pvcheck-e2e: findings"), m);
 		d = strstr(buf, "pvcheck-e2e: headline=");
 		if (d && m->nheadlines < MAX_HEADLINES) {
 			char *h = m->headline[m->nheadlines++];
@@ -272,6 +304,15 @@ static int fixture(const char *pvcheck, const char *src, const char *work)
 			if (!m.hit[i])
 				fail("%s:%d is marked %s but no %s finding points at it", base, m.line[i],
 				     kinds[m.kind[i]][0], kinds[m.kind[i]][1]);
+		for (int c = 0; c < m.ncounts; c++) {
+			int got = 0;
+			cJSON_ArrayForEach(f, findings)
+				got += !m.count[c].kind[0] || !strcmp(str(f, "kind"), m.count[c].kind);
+			if (m.count[c].at_least ? got < m.count[c].n : got != m.count[c].n)
+				fail("%d %s finding(s), expected %s%d", got,
+				     m.count[c].kind[0] ? m.count[c].kind : "in all",
+				     m.count[c].at_least ? "at least " : "", m.count[c].n);
+		}
 		for (int h = 0; h < m.nheadlines; h++) {
 			int found = 0;
 			cJSON_ArrayForEach(f, findings)

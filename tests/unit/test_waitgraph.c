@@ -342,6 +342,62 @@ static void test_many_threads(void)
 	CU_ASSERT_EQUAL(pv_wg_check(0, 0, &d), 0);
 }
 
+static int sem_endable(pv_wait_kind k)
+{
+	return k == PV_WAIT_SEM;
+}
+
+/* A wait something outside the threads may end (a handler's sem_post):
+ * the process is not stuck while one such waits; the others still are. */
+static void test_endable_waits(void)
+{
+	alive(2);
+	pv_wg_deadlock d = { 0 };
+	wait_on(0, PV_WAIT_SEM, 0x1000);
+	wait_on(1, PV_WAIT_COND, 0x2000);
+	CU_ASSERT_EQUAL(pv_wg_check_with(0, THRESHOLD, sem_endable, &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check_with(5 * THRESHOLD, THRESHOLD, sem_endable, &d), 0);
+	/* Without the wake-up, the stall starts counting now. */
+	CU_ASSERT_EQUAL(pv_wg_check_with(6 * THRESHOLD, THRESHOLD, NULL, &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check_with(7 * THRESHOLD, THRESHOLD, NULL, &d), 1);
+	CU_ASSERT_EQUAL(d.nblocked, 2);
+	pv_wg_wait_end(0);
+	wait_on(0, PV_WAIT_COND, 0x2000);
+	CU_ASSERT_EQUAL(pv_wg_check_with(8 * THRESHOLD, THRESHOLD, sem_endable, &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check_with(9 * THRESHOLD, THRESHOLD, sem_endable, &d), 1);
+}
+
+/* A thread with a pending cancel it will act on is not blocked for good:
+ * asynchronous, anywhere; deferred, only at cancellation points. */
+static void test_cancel_pending(void)
+{
+	alive(2);
+	pv_wg_deadlock d = { 0 };
+	uintptr_t A = 0x1000;
+	pv_wg_owner_acquire(0, A, PV_LOCK_EXCL);
+	pv_wg_wait_begin(1, PV_WAIT_MUTEX, A, site(1, 1), NULL);
+	pv_wg_cancel_mode(1, 0, 1);
+	pv_wg_cancel_sent(1);
+	/* main joins T1, which holds nothing and will be cancelled: no cycle */
+	CU_ASSERT_EQUAL(pv_wg_wait_begin(0, PV_WAIT_JOIN, 1, site(0, 0), &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check(0, THRESHOLD, &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check(5 * THRESHOLD, THRESHOLD, &d), 0);
+	/* Deferred: a lock wait is no cancellation point; the cycle is certain. */
+	pv_wg_cancel_mode(1, 0, 0);
+	CU_ASSERT_EQUAL(pv_wg_find_cycle(0, &d), 1);
+	CU_ASSERT_EQUAL(d.ncycle, 2);
+	/* Disabled: not even a condition wait ends. */
+	alive(1);
+	pv_wg_cancel_mode(0, 1, 0);
+	pv_wg_cancel_sent(0);
+	wait_on(0, PV_WAIT_COND, 0x2000);
+	CU_ASSERT_EQUAL(pv_wg_check(0, THRESHOLD, &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check(THRESHOLD, THRESHOLD, &d), 1);
+	pv_wg_cancel_mode(0, 0, 0);
+	CU_ASSERT_EQUAL(pv_wg_check(2 * THRESHOLD, THRESHOLD, &d), 0);
+	CU_ASSERT_EQUAL(pv_wg_check(9 * THRESHOLD, THRESHOLD, &d), 0);
+}
+
 const char *pv_suite_name = "waitgraph";
 const pv_test pv_tests[] = {
 	{ "lock cycle: deadlock after the threshold, not before", test_lock_cycle_after_threshold },
@@ -354,5 +410,7 @@ const pv_test pv_tests[] = {
 	{ "ownership: recursion, foreign unlock, forget, gone", test_owner_bookkeeping },
 	{ "fork child keeps the forking thread", test_fork_child_reset },
 	{ "thousands of threads", test_many_threads },
+	{ "waits a wake-up may end are not for good", test_endable_waits },
+	{ "a pending cancel ends a wait", test_cancel_pending },
 	{ NULL, NULL },
 };
