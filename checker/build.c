@@ -79,7 +79,10 @@ void pvc_link_argv(const pvc_toolchain *t, int tsan, char *const *objs, const ch
 {
 	/* The whole archive: interceptors must win over libc even when unreferenced. */
 	static char *const libs[] = {
-		"-Wl,--no-whole-archive", "-lunwind", "-ldw", "-lelf", "-ldl", "-lpthread", "-lrt", NULL
+		"-Wl,--no-whole-archive", "-lunwind", "-ldw", "-lelf", "-ldl", "-lpthread", "-lrt",
+		/* Instrumented shared libraries, even dlopen'ed ones, use the
+		 * executable's runtime. */
+		"-Wl,--export-dynamic-symbol=__tsan_*", NULL
 	};
 	int shared = has(ldflags, "-shared");
 	pvc_list_add(argv, t->link_cxx ? t->cxx : t->cc);

@@ -103,7 +103,7 @@ run_checker() {
 	if ! "$PVCHECK" cc "${ccflag[@]}" -o "$exe" "$src" "${extra_sources[@]}" "${flags[@]}" \
 		>"$dir/$checker.build" 2>&1; then
 		outcome=build-error
-		detail=$(grep -m1 -i 'error' "$dir/$checker.build" | cut -c1-160)
+		detail=$(grep -m1 -E "undefined reference|multiple definition|error:" "$dir/$checker.build" | sed "s|^.*/||" | cut -c1-160)
 		return
 	fi
 	rm -f "$json"
