@@ -82,14 +82,14 @@ gcc_only_flag() {
 
 # Tests of the compiler that dg-do does not tell.
 skip_reason() {
-	case "$1" in
+	case "${1%@c++}" in
 	*/volatile.c) echo "tests GCC's --param=tsan-distinguish-volatile by defining __tsan_volatile_* itself" ;;
 	esac
 }
 
 # Tests whose expectation holds only for ThreadSanitizer's own features.
 pv_skip_reason() {
-	case "$1" in
+	case "${1%@c++}" in
 	*/default_options.C) echo "expects __tsan_default_options (TSan's option hook) to silence the race" ;;
 	esac
 }
@@ -100,7 +100,7 @@ run_checker() {
 	local exe=$dir/$checker.exe out=$dir/$checker.out json=$dir/$checker.json
 	local ccflag=() env=()
 	[ "$checker" = tsan ] && ccflag=(--tsan)
-	if ! "$PVCHECK" cc "${ccflag[@]}" -o "$exe" "$src" "${extra_sources[@]}" "${flags[@]}" \
+	if ! "$PVCHECK" cc "${ccflag[@]}" -o "$exe" "${lang[@]}" "$src" "${extra_sources[@]}" "${flags[@]}" \
 		>"$dir/$checker.build" 2>&1; then
 		outcome=build-error
 		detail=$(grep -m1 -E "undefined reference|multiple definition|error:" "$dir/$checker.build" | sed "s|^.*/||" | cut -c1-160)
@@ -112,7 +112,8 @@ run_checker() {
 	else
 		env=(PVCHECK_OPTIONS="json=$json${pv_options:+:$pv_options}")
 	fi
-	(cd "$dir" && env "${env[@]}" timeout -k 2 "$TIMEOUT" "$exe" >"$out" 2>&1 </dev/null)
+	# (The shell's own word on a crash stays out of the table.)
+	(cd "$dir" && env "${env[@]}" timeout -k 2 "$TIMEOUT" "$exe" >"$out" 2>&1 </dev/null) 2>/dev/null
 	local status=$?
 	local cats=()
 	if [ "$checker" = tsan ]; then
@@ -160,8 +161,11 @@ run_checker() {
 }
 
 # Prints: name|expect|pv outcome|pv detail|tsan outcome|tsan detail
+# A test named FILE@c++ is FILE compiled as C++.
 one_test() {
-	local src=$1 name=${1#"$SUITE"/gcc/testsuite/}
+	local src=${1%@c++} name=${1#"$SUITE"/gcc/testsuite/}
+	lang=()
+	[ "$src" != "$1" ] && lang=(-x c++)
 	local dir=$WORK/${name//\//_}
 	rm -rf "$dir" && mkdir -p "$dir"
 	local what skip=""
@@ -251,16 +255,17 @@ fi
 mkdir -p "$WORK"
 start=$(date +%s)
 
-# c-c++-common's tests run as C (GCC runs them as C++ too).
-list=$(ls "$tests"/c-c++-common/tsan/*.c "$tests"/gcc.dg/tsan/*.c \
-	"$tests"/g++.dg/tsan/*.C 2>/dev/null | grep -E "${CONFORMANCE_FILTER:-.}")
+# c-c++-common's tests run as C and as C++, as GCC runs them.
+list=$(ls "$tests"/c-c++-common/tsan/*.c | sed 'p; s/$/@c++/'
+	ls "$tests"/gcc.dg/tsan/*.c "$tests"/g++.dg/tsan/*.C)
+list=$(grep -E "${CONFORMANCE_FILTER:-.}" <<<"$list")
 results=$WORK/results.txt
-printf '%s\n' $list | xargs -P "$jobs" -n1 "$0" --one | sort >"$results"
+printf '%s\n' $list | xargs -P "$jobs" -n1 "$0" --one | LC_ALL=C sort -t'|' -k1,1 >"$results"
 
 table() {
-	printf '%-44s %-15s %-12s %-12s\n' test expects pvcheck tsan
+	printf '%-48s %-15s %-12s %-12s\n' test expects pvcheck tsan
 	while IFS='|' read -r name expect pv pvd ts tsd; do
-		printf '%-44s %-15s %-12s %-12s\n' "$name" "$expect" "$pv" "$ts"
+		printf '%-48s %-15s %-12s %-12s\n' "$name" "$expect" "$pv" "$ts"
 	done <"$results"
 }
 
@@ -268,7 +273,8 @@ details() {
 	local why
 	while IFS='|' read -r name expect pv pvd ts tsd; do
 		case "$pv" in found | clean | skipped) continue ;; esac
-		why=$(sed -n "s|^$name  *||p" "$here/notes.txt" 2>/dev/null)
+		why=$(sed -n "s|^$name  *||p" "$here/notes.txt")
+		[ -z "$why" ] && why=$(sed -n "s|^${name%@c++}  *||p" "$here/notes.txt")
 		echo "$name: expects $expect; pvcheck $pv${pvd:+ ($pvd)}; tsan $ts${tsd:+ ($tsd)}"
 		[ -n "$why" ] && echo "    why: $why"
 	done <"$results"
@@ -308,7 +314,7 @@ if [ "${CONFORMANCE_RECORD:-0}" = 1 ]; then
 		echo "# pvcheck's and ThreadSanitizer's outcome per GCC tsan test when recorded"
 		echo "# (tests/conformance/run.sh; re-record with CONFORMANCE_RECORD=1)."
 		while IFS='|' read -r name expect pv pvd ts tsd; do
-			printf '%-44s %-12s %s\n' "$name" "$pv" "$ts"
+			printf '%-48s %-12s %s\n' "$name" "$pv" "$ts"
 		done <"$results"
 		echo "# totals pvcheck: $pv_totals"
 		echo "# totals tsan:    $tsan_totals"
