@@ -1,5 +1,6 @@
 /* pvcheck cc [--tsan] [-c] -o OUT SRC... [flags]: compile a user's program
- * for pvcheck, sorting the flags between the compile and the link. */
+ * for pvcheck, sorting the flags between the compile and the link. C++
+ * sources (by name, or after -x c++) are compiled and linked with clang++. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 typedef struct {
 	int tsan, compile_only, verbose;
+	int cxx; /* some source is C++: link with clang++ */
 	const char *out;
 	pvc_list sources, inputs, cflags, ldflags;
 } cc_args;
@@ -23,7 +25,14 @@ static int ends_with(const char *s, const char *suffix)
 
 static int is_source(const char *s)
 {
-	return ends_with(s, ".c") || ends_with(s, ".i") || ends_with(s, ".s") || ends_with(s, ".S");
+	return ends_with(s, ".c") || ends_with(s, ".i") || ends_with(s, ".s") || ends_with(s, ".S") ||
+	       pvc_is_cxx_source(s);
+}
+
+/* The language a -x flag names: 1 for C++, 0 for anything else. */
+static int x_is_cxx(const char *lang)
+{
+	return !strcmp(lang, "c++") || !strcmp(lang, "c++-header");
 }
 
 static int is_link_flag(const char *s)
@@ -52,8 +61,13 @@ static int takes_value(const char *s)
 
 static int parse(int argc, char **argv, cc_args *a)
 {
+	int x_cxx = 0; /* under -x c++ */
 	for (int i = 0; i < argc; i++) {
 		const char *s = argv[i];
+		if (!strcmp(s, "-x") && i + 1 < argc)
+			x_cxx = x_is_cxx(argv[i + 1]);
+		else if (!strncmp(s, "-x", 2) && s[2])
+			x_cxx = x_is_cxx(s + 2);
 		if (!strcmp(s, "--tsan"))
 			a->tsan = 1;
 		else if (!strcmp(s, "--verbose"))
@@ -82,8 +96,10 @@ static int parse(int argc, char **argv, cc_args *a)
 			pvc_list_add(&a->cflags, argv[i]);
 		} else if (s[0] == '-')
 			pvc_list_add(&a->cflags, s);
-		else if (is_source(s))
+		else if (is_source(s)) {
 			pvc_list_add(&a->sources, s);
+			a->cxx |= x_cxx || pvc_is_cxx_source(s);
+		}
 		else
 			pvc_list_add(&a->inputs, s);
 	}
@@ -150,6 +166,7 @@ int pvc_cmd_cc(int argc, char **argv)
 		return 2;
 	pvc_toolchain t;
 	pvc_toolchain_init(&t);
+	t.link_cxx = a.cxx;
 	if (!a.compile_only && !a.tsan && !pvc_exists(t.runtime)) {
 		fprintf(stderr, "pvcheck: runtime library %s not found (build the pvrt target, "
 			"or set PVCHECK_RUNTIME_LIB)\n", t.runtime);

@@ -88,8 +88,12 @@ static int link_one(const pvc_result *r, const pvc_toolchain *t, int tsan, pvc_l
 		free(msg);
 		return 0;
 	}
+	/* A case in C++ links with clang++, as `pvcheck cc` does. */
+	pvc_toolchain tc = *t;
+	for (size_t i = 0; i < r->v->sources.n; i++)
+		tc.link_cxx |= pvc_is_cxx_source(r->v->sources.v[i]);
 	pvc_list argv = {0};
-	pvc_link_argv(t, tsan, objs->v, exe, r->v->ldflags.v, &argv);
+	pvc_link_argv(&tc, tsan, objs->v, exe, r->v->ldflags.v, &argv);
 	return tool(&argv, log, verbose);
 }
 

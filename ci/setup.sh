@@ -12,6 +12,7 @@ packages=(
 	libcunit1-dev                 # unit tests
 	libcjson-dev                  # JSON in the command
 	libinih-dev                   # case.ini
+	gcc-12-source                 # GCC's ThreadSanitizer tests (tests/conformance) and zlib
 )
 
 missing=()
@@ -23,6 +24,20 @@ if ((${#missing[@]})); then
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# From GCC's source tarball only what the tests use: its ThreadSanitizer
+# tests and zlib, into build/third_party/ (never into the repository).
+third=build/third_party
+if [ ! -e "$third/.gcc-extracted" ]; then
+	tarball=$(ls /usr/src/gcc-12/gcc-*.tar.xz | head -n1)
+	top=$(basename "$tarball" .tar.xz)
+	top=${top%-dfsg}
+	mkdir -p "$third"
+	tar -xJf "$tarball" -C "$third" --strip-components=1 --wildcards \
+		"$top/gcc/testsuite/c-c++-common/tsan/*" "$top/gcc/testsuite/gcc.dg/tsan/*" \
+		"$top/gcc/testsuite/g++.dg/tsan/*" "$top/zlib/*"
+	touch "$third/.gcc-extracted"
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -3,6 +3,7 @@
  * allowed because reports run with the thread marked as inside the runtime. */
 #define _GNU_SOURCE
 #define UNW_LOCAL_ONLY
+#include <dlfcn.h>
 #include <libunwind.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
@@ -191,6 +192,24 @@ static void str_copy(char *dst, size_t cap, const char *src)
 	for (; src && src[i] && i + 1 < cap; i++)
 		dst[i] = src[i];
 	dst[i] = 0;
+}
+
+/* A symbol table's name, demangled when it is C++'s and the program has
+ * libstdc++'s demangler (C programs do not). The demangler's result comes
+ * from the program's malloc, so it goes back through free. */
+static void copy_symbol(char *dst, size_t cap, const char *sym)
+{
+	typedef char *demangler(const char *, char *, size_t *, int *);
+	static demangler *demangle;
+	static int looked;
+	if (sym[0] == '_' && sym[1] == 'Z' && !looked) {
+		demangle = (demangler *)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+		looked = 1;
+	}
+	int status = -1;
+	char *plain = sym[0] == '_' && sym[1] == 'Z' && demangle ? demangle(sym, NULL, NULL, &status) : NULL;
+	str_copy(dst, cap, plain && !status ? plain : sym);
+	free(plain);
 }
 
 static const char *base_name(const char *path)
@@ -427,7 +446,7 @@ static int symbolize(uintptr_t pc, pv_frame *out, int max)
 		GElf_Sym sym;
 		const char *fn = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
 		if (fn)
-			str_copy(out[i].function, sizeof(out[i].function), fn);
+			copy_symbol(out[i].function, sizeof(out[i].function), fn);
 	}
 	fill_source(m, addr, out);
 	for (int i = 1; i < n; i++) {
@@ -464,7 +483,7 @@ int pv_symbolize_data(uintptr_t addr, char *name, size_t namelen,
 		const char *s = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
 		int type = GELF_ST_TYPE(sym.st_info);
 		if (s && (type == STT_OBJECT || type == STT_TLS) && off < sym.st_size) {
-			str_copy(name, namelen, s);
+			copy_symbol(name, namelen, s);
 			*start = addr - off;
 			*size = sym.st_size;
 			ret = 0;

@@ -1,7 +1,7 @@
 /* End-to-end checks of the pvcheck command.
  *
  *   e2e_check fixture PVCHECK SRC WORKDIR
- *     builds SRC with `pvcheck cc`, runs it with `pvcheck run --json` and
+ *     builds SRC (C, or C++ when named .cc) with `pvcheck cc`, runs it with `pvcheck run --json` and
  *     checks the findings against the marks in SRC: a line carrying a
  *     comment RACE, DEADLOCK, LOCK-ORDER or MISUSE is where a stack of a
  *     finding of that kind (race, deadlock, lock-order, api-misuse) starts.
