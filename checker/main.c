@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "cc"))
 		return pvc_cmd_cc(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "run"))
-		return pvc_cmd_run(argc - 2, argv + 2);
+		return pvc_cmd_run(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "list"))
 		return pvc_cmd_list(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "explain"))

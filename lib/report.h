@@ -84,6 +84,11 @@ void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);
 /* The JSON name of a kind: "race", "deadlock", "lock-order", "api-misuse", "crash". */
 const char *pv_report_kind_name(pv_report_kind k);
 
+/* At start, in the session's first program image: open the json file,
+ * creating it. Other images open it on their first report and never create
+ * it (a run that removed it is over). */
+void pv_report_open_json(void);
+
 /* In a fork child: reset the report lock and the count of reports. */
 void pv_report_after_fork_child(void);
 
