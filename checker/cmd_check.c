@@ -156,6 +156,12 @@ static void done(int i, int status, void *p)
 {
 	run_ctx *ctx = p;
 	pvc_result *r = &ctx->rep->results[i];
+	if (pvc_pool_stopping() && (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status))) {
+		/* Killed half-way: no verdict to claim, and no mismatch. */
+		if (ctx->verbose)
+			fprintf(stderr, "pvcheck: %s %s: interrupted\n", r->c->id, r->v->name);
+		return;
+	}
 	if (status == -1)
 		r->internal = pvc_strdup("could not start a worker process");
 	else if (WIFSIGNALED(status))
@@ -189,6 +195,12 @@ static char *work_dir(const check_args *a)
 		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
 		free(dir);
 		return NULL;
+	}
+	/* Without links in it, so that the variants' directories can refuse any. */
+	char *abs = realpath(dir, NULL);
+	if (abs) {
+		free(dir);
+		dir = abs;
 	}
 	return dir;
 }
@@ -224,9 +236,11 @@ static int run_all(const check_args *a, pvc_report *rep, const char *work)
 	pvc_toolchain_init(&ctx.tools);
 	plan(rep, work);
 	fflush(NULL);   /* workers must not repeat our buffered output */
-	if (pvc_pool_run(rep->nresults, a->jobs, job, done, &ctx)) {
-		fprintf(stderr, "pvcheck: interrupted\n");
-		return 130;
+	int sig = pvc_pool_run(rep->nresults, a->jobs, job, done, &ctx);
+	if (sig) {
+		fprintf(stderr, "pvcheck: interrupted by signal %d (%s): no verdicts\n", sig,
+			strsignal(sig));
+		return 128 + sig;
 	}
 	pvc_print_table(stdout, rep);
 	pvc_print_details(stdout, rep);

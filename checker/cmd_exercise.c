@@ -81,6 +81,16 @@ static void add_includes(copy_plan *p, const char *from, const char *to)
 	free(text);
 }
 
+/* File names go into rules as they are: only characters make and sh take
+ * literally. */
+static int plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._+-/", *s))
+			return 0;
+	return 1;
+}
+
 /* The variant's sources, under their own names when those stay inside the
  * exercise, and the local headers they include. -1 when two would collide. */
 static int plan_copies(const pvc_case *c, const pvc_variant *v, copy_plan *p)
@@ -100,6 +110,19 @@ static int plan_copies(const pvc_case *c, const pvc_variant *v, copy_plan *p)
 	/* Headers may include headers: the list grows as we go. */
 	for (size_t i = 0; i < p->from.n && i < 64; i++)
 		add_includes(p, p->from.v[i], p->to.v[i]);
+	for (size_t i = 0; i < p->to.n; i++) {
+		if (plain_name(p->to.v[i]))
+			continue;
+		if (i < p->nsources)
+			fprintf(stderr, "pvcheck exercise: %s:%d: source name '%s' has characters the "
+				"exercise's Makefile cannot carry (use letters, digits and . _ + - /)\n",
+				c->ini, v->source_line ? v->source_line : v->line, p->to.v[i]);
+		else
+			fprintf(stderr, "pvcheck exercise: header name '%s' (#include \"...\" in a "
+				"source of %s) has characters the exercise's Makefile cannot carry\n",
+				p->to.v[i], c->ini);
+		return -1;
+	}
 	return 0;
 }
 
@@ -211,7 +234,32 @@ static char *case_ini(const pvc_case *c, const pvc_variant *v, const copy_plan *
 	return b.s;
 }
 
-/* A make variable's value: '$' and '#' would mean something else. */
+/* One word for a recipe: quoted for sh ('...', a ' as '\\''), then escaped
+ * for make: '$' doubled, and '#' (which starts a comment even in a value)
+ * with a backslash, the backslashes before it doubled as make halves them. */
+static void make_word(pvc_buf *b, const char *w)
+{
+	pvc_buf_puts(b, "'");
+	for (const char *s = w; *s; s++) {
+		if (*s == '\\') {
+			size_t n = strspn(s, "\\");
+			int before_hash = s[n] == '#';
+			for (size_t i = 0; i < (before_hash ? 2 * n : n); i++)
+				pvc_buf_puts(b, "\\");
+			s += n - 1;
+		} else if (*s == '#')
+			pvc_buf_puts(b, "\\#");
+		else if (*s == '$')
+			pvc_buf_puts(b, "$$");
+		else if (*s == '\'')
+			pvc_buf_puts(b, "'\\''");
+		else
+			pvc_buf_add(b, s, 1);
+	}
+	pvc_buf_puts(b, "'");
+}
+
+/* A make variable whose expansion in a recipe gives sh exactly these words. */
 static char *make_value(char *const *v)
 {
 	pvc_buf b = {0};
@@ -219,9 +267,17 @@ static char *make_value(char *const *v)
 	for (int i = 0; v && v[i]; i++) {
 		if (i)
 			pvc_buf_puts(&b, " ");
-		for (const char *s = v[i]; *s; s++)
-			pvc_buf_puts(&b, *s == '$' ? "$$" : *s == '#' ? "\\#" : (char[2]){ *s, 0 });
+		make_word(&b, v[i]);
 	}
+	return b.s;
+}
+
+static char *file_list(char *const *v)
+{
+	pvc_buf b = {0};
+	pvc_buf_puts(&b, "");
+	for (int i = 0; v && v[i]; i++)
+		pvc_buf_printf(&b, "%s%s", i ? " " : "", v[i]);
 	return b.s;
 }
 
@@ -242,9 +298,11 @@ static char *makefile(const pvc_case *c, const pvc_variant *v, const copy_plan *
 	pvc_list sl = {0}, hl = {0};
 	for (size_t i = 0; i < p->to.n; i++)
 		pvc_list_add(i < p->nsources ? &sl : &hl, p->to.v[i]);
-	char *sources = make_value(sl.v), *headers = make_value(hl.v);
+	char *sources = file_list(sl.v), *headers = file_list(hl.v);
 	char *cflags = make_value(v->cflags.v), *ldflags = make_value(v->ldflags.v);
 	char *args = make_value(v->args.v);
+	char *selfv[] = { self, NULL };
+	char *pvcheck = make_value(selfv);
 	const char *n = v->name;
 	char *text = pvc_printf(
 		"# The exercise %s, written by 'pvcheck exercise'.\n"
@@ -282,9 +340,10 @@ static char *makefile(const pvc_case *c, const pvc_variant *v, const copy_plan *
 		"\trm -f %s.pv %s.tsan\n"
 		"\n"
 		".PHONY: all run check clean\n",
-		c->id, n, n, self, sources, headers, cflags, ldflags, args, v->timeout,
+		c->id, n, n, pvcheck, sources, headers, cflags, ldflags, args, v->timeout,
 		n, n, n, n, n, n, n, n, n, n);
 	free(self);
+	free(pvcheck);
 	free(sources);
 	free(headers);
 	free(cflags);

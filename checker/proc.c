@@ -263,9 +263,14 @@ static int drain(int pipes[2], int files[2], int wait_ms, long long *total)
 	return (pipes[0] >= 0) + (pipes[1] >= 0);
 }
 
+/* A new file, never through a link planted where it goes (--keep DIR). */
 static int open_out(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (!path)
+		return open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (unlink(path) && errno != ENOENT)
+		return -1;
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
 }
 
 /* Captured run: read both pipes until they close and the child (and, with
@@ -337,9 +342,9 @@ int pvc_proc_run(const pvc_proc_spec *sp, pvc_proc_result *res)
 	int capture = sp->out_path || sp->err_path;
 	int pipes[2] = {-1, -1}, files[2] = {-1, -1}, ends[2][2];
 	if (capture) {
-		files[0] = open_out(sp->out_path ? sp->out_path : "/dev/null");
+		files[0] = open_out(sp->out_path);
 		files[1] = sp->err_path && sp->out_path && !strcmp(sp->err_path, sp->out_path)
-			? dup(files[0]) : open_out(sp->err_path ? sp->err_path : "/dev/null");
+			? dup(files[0]) : open_out(sp->err_path);
 		if (files[0] < 0 || files[1] < 0 || pipe2(ends[0], O_CLOEXEC) || pipe2(ends[1], O_CLOEXEC)) {
 			int e = errno;
 			close(files[0]);

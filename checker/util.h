@@ -39,6 +39,12 @@ char *pvc_read_file(const char *path, size_t *len);
 char *pvc_head_lines(const char *path, int max, const char *indent);
 int pvc_write_file(const char *path, const char *s);
 int pvc_mkdirs(const char *path);
+/* Write a new file: whatever was at path (a planted symbolic link) is
+ * removed first, never followed. */
+int pvc_create_file(const char *path, const char *s);
+/* pvc_mkdirs, refusing (ELOOP, ENOTDIR) any component that is a symbolic
+ * link or not a directory: for trees we build in, such as --keep DIR. */
+int pvc_mkdirs_real(const char *path);
 int pvc_rmtree(const char *path);
 int pvc_is_dir(const char *path);
 int pvc_exists(const char *path);
