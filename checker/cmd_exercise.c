@@ -234,11 +234,16 @@ static char *case_ini(const pvc_case *c, const pvc_variant *v, const copy_plan *
 	return b.s;
 }
 
-/* One word for a recipe: quoted for sh ('...', a ' as '\\''), then escaped
+/* One word for a recipe: as it is when plain, else quoted for sh ('...', a ' as '\\''), then escaped
  * for make: '$' doubled, and '#' (which starts a comment even in a value)
  * with a backslash, the backslashes before it doubled as make halves them. */
 static void make_word(pvc_buf *b, const char *w)
 {
+	if (*w && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+			   "._+-/=,@%")] == 0) {
+		pvc_buf_puts(b, w);   /* nothing in it that sh or make would read */
+		return;
+	}
 	pvc_buf_puts(b, "'");
 	for (const char *s = w; *s; s++) {
 		if (*s == '\\') {
