@@ -99,14 +99,16 @@ static int descendants(pid_t *out, int max)
 		ppids[n++] = ppid;
 	}
 	closedir(d);
+	/* Breadth first from us: out[] is the queue; we are not in it. */
 	int k = 0;
-	out[k++] = getpid();
+	for (int j = 0; j < n && k < max; j++)
+		if (ppids[j] == getpid())
+			out[k++] = pids[j];
 	for (int i = 0; i < k; i++)
 		for (int j = 0; j < n && k < max; j++)
 			if (ppids[j] == out[i])
 				out[k++] = pids[j];
-	memmove(out, out + 1, (size_t)(k - 1) * sizeof *out);
-	return k - 1;
+	return k;
 }
 
 static void kill_descendants(void)
@@ -205,13 +207,9 @@ static int wait_descendants(const pvc_proc_spec *sp, pvc_proc_result *res, doubl
 		return 1;
 	if (!stop_signal && now() < end)
 		return 0;
-	pid_t d[1];
-	res->outlived = descendants(d, 1) ? 1 : 0;
-	if (res->outlived) {
-		pid_t all[1024];
-		res->outlived = descendants(all, 1024);
-		res->outlived_pid = all[0];
-	}
+	pid_t all[1024];
+	res->outlived = descendants(all, 1024);
+	res->outlived_pid = res->outlived ? all[0] : 0;
 	if (stop_signal || res->timed_out || !sp->leave_outliving) {
 		kill_descendants();
 		res->outlived = 0;
@@ -382,6 +380,9 @@ int pvc_proc_run(const pvc_proc_spec *sp, pvc_proc_result *res)
 	}
 	if (tty)
 		give_terminal(getpgrp());
+	/* A stop that came as the program was ending still stopped the run. */
+	if (stop_signal && !res->stopped)
+		res->stopped = stop_signal;
 	pvc_proc_current = 0;
 	res->secs = now() - start;
 	return 0;

@@ -15,6 +15,9 @@
 #include "results.h"
 
 #define BUILD_TIMEOUT 300.0
+/* Seconds to wait for processes that outlive the program (a daemon), then
+ * killed: a case's run leaves nothing behind. */
+#define PVC_LINGER 2.0
 
 static void trace(int verbose, char *const *argv)
 {
@@ -110,7 +113,8 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	trace(verbose, argv.v);
 	pvc_proc_spec spec = { .argv = argv.v, .env = env, .dir = r->dir, .out_path = out,
 			       .err_path = err, .timeout = r->v->timeout,
-			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1 };
+			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1,
+			       .linger = PVC_LINGER };
 	pvc_proc_result res;
 	int ran = pvc_proc_run(&spec, &res) == 0;
 	cJSON_AddBoolToObject(side, "ran", ran);
