@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -496,27 +497,46 @@ static int exercise(const pvc_case *c, const char *dest_arg)
 	return rc;
 }
 
+const char pvc_exercise_help[] =
+	"pvcheck exercise [--cases DIR] CASE [DIR]\n"
+	"  Copy the case's buggy program into DIR (default ./NAME) with a case.ini\n"
+	"  that expects it clean, a Makefile (make, make run, make check) and a\n"
+	"  README. Fix it; 'pvcheck DIR' then says what each checker still finds\n"
+	"  where, with the case's hint, and exits 0 only when both checkers and the\n"
+	"  program's own check pass.\n";
+
+static int usage(const char *msg)
+{
+	return pvc_usage_error("exercise", pvc_exercise_help, msg);
+}
+
 int pvc_cmd_exercise(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "cases", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *root = NULL, *spec = NULL, *dest = NULL;
-	for (int i = 0; i < argc; i++) {
-		int opt = pvc_catalog_option(argc, argv, &i, &root);
-		if (opt < 0)
-			return pvc_usage("exercise", "--cases needs a directory");
-		if (opt)
-			continue;
-		if (argv[i][0] == '-')
-			return pvc_usage("exercise", "unknown option");
-		if (!spec)
-			spec = argv[i];
-		else if (!dest)
-			dest = argv[i];
-		else
-			return pvc_usage("exercise", "too many arguments (CASE [DIR])");
+	int o;
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'c')
+			root = optarg;
+		else if (o == 'h') {
+			fputs(pvc_exercise_help, stdout);
+			return 0;
+		} else
+			return usage(optopt == 'c' ? "--cases needs a directory" : "unknown option");
 	}
+	if (argc - optind > 2)
+		return usage("too many arguments (CASE [DIR])");
+	spec = optind < argc ? argv[optind] : NULL;
+	dest = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (!spec)
-		return pvc_usage("exercise", "which case? (an id such as lost-update/counter; "
-				 "'pvcheck list' shows them)");
+		return usage("which case? (an id such as lost-update/counter; "
+			     "'pvcheck list' shows them)");
 	pvc_case c;
 	int rc = pvc_catalog_load(pvc_catalog_root(root), spec, "exercise", &c);
 	if (rc < 0)

@@ -82,8 +82,7 @@ typedef struct {
 /* -1, after saying what is wrong and how the command is used. */
 static int usage(const char *msg)
 {
-	fprintf(stderr, "pvcheck run: %s\nusage: %.*s", msg, (int)strcspn(pvc_run_help, "\n") + 1,
-		pvc_run_help);
+	pvc_usage_error("run", pvc_run_help, msg);
 	return -1;
 }
 

@@ -218,12 +218,12 @@ int pvc_mkdirs_real(const char *path)
 		char c = *s;
 		*s = 0;
 		struct stat st;
-		if (lstat(p, &st) == 0) {
-			if (!S_ISDIR(st.st_mode)) {
-				errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
-				rc = -1;
-			}
-		} else if (errno != ENOENT || mkdir(p, 0777)) {
+		/* Another worker may make it between our look and our mkdir. */
+		if (lstat(p, &st) && (errno != ENOENT || (mkdir(p, 0777) && errno != EEXIST) ||
+				      lstat(p, &st)))
+			rc = -1;
+		else if (!S_ISDIR(st.st_mode)) {
+			errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
 			rc = -1;
 		}
 		*s = c;
@@ -296,4 +296,12 @@ int pvc_parse_seconds(const char *s, double *out)
 		return -1;
 	*out = d;
 	return 0;
+}
+
+int pvc_usage_error(const char *cmd, const char *help, const char *msg)
+{
+	size_t n = strcspn(help, "\n");
+	fprintf(stderr, "pvcheck%s%s: %s\nusage: %.*s\nTry 'pvcheck %s%s--help'.\n", cmd ? " " : "",
+		cmd ? cmd : "", msg, (int)n, help, cmd ? cmd : "", cmd ? " " : "");
+	return 2;
 }

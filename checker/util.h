@@ -51,6 +51,9 @@ int pvc_exists(const char *path);
 /* dir/name as a new string. */
 char *pvc_join(const char *dir, const char *name);
 const char *pvc_basename(const char *path);
+/* A command's usage error: msg, the first line of its help text, a pointer
+ * to its --help; returns 2, the usage status. */
+int pvc_usage_error(const char *cmd, const char *help, const char *msg);
 /* Parse a positive number of seconds; 0 on success. */
 int pvc_parse_seconds(const char *s, double *out);
 
