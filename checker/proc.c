@@ -313,13 +313,32 @@ static void supervise(const pvc_proc_spec *sp, pid_t pid, int pipes[2], int file
 		kill(-pid, SIGKILL);
 }
 
+/* The program in its own group stopped (^Z, or it read the terminal from
+ * the background): at a terminal, stop with it as a shell's job would, and
+ * when continued give it the terminal back if we have it and continue it. */
+static void follow_stop(pid_t pid)
+{
+	if (!isatty(0))
+		return;
+	if (tcgetpgrp(0) == pid)
+		give_terminal(getpgrp());
+	raise(SIGSTOP);
+	if (tcgetpgrp(0) == getpgrp())
+		give_terminal(pid);
+	kill(-pid, SIGCONT);
+}
+
 /* Inherited output: the clock and the stop signal to watch. Polling, so
  * that a signal arriving just before a blocking wait cannot be missed. */
 static void wait_plain(const pvc_proc_spec *sp, pid_t pid, pvc_proc_result *res, double start)
 {
 	double grace_end = 0;
 	for (;;) {
-		pid_t r = waitpid(pid, &res->status, WNOHANG);
+		pid_t r = waitpid(pid, &res->status, WNOHANG | (sp->own_group ? WUNTRACED : 0));
+		if (r == pid && WIFSTOPPED(res->status)) {
+			follow_stop(pid);
+			continue;
+		}
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR)
