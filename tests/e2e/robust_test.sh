@@ -69,6 +69,24 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
+# A daemon that, once told (argv[1] exists), execs a checked racy program.
+cat >latexec.c <<'C'
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	if (fork() == 0) {
+		setsid();
+		if (fork() == 0) {
+			for (int i = 0; i < 500 && access(argv[1], F_OK); i++)
+				usleep(10000);
+			execl("./sleeper.pv", "./sleeper.pv", (char *)0);
+		}
+		_exit(0);
+	}
+	return 0;
+}
+C
 cat >args.c <<'C'
 #include <stdio.h>
 int main(int argc, char **argv)
@@ -81,6 +99,7 @@ C
 "$pvcheck" cc -o sleeper.pv sleeper.c || fail "pvcheck cc sleeper.c"
 "$pvcheck" cc --tsan -o sleeper.tsan sleeper.c || fail "pvcheck cc --tsan sleeper.c"
 "$pvcheck" cc -o late.pv late.c || fail "pvcheck cc late.c"
+"$pvcheck" cc -o latexec.pv latexec.c || fail "pvcheck cc latexec.c"
 
 # --- Signals to pvcheck run: findings kept, the program stopped, 128+sig.
 for sig in TERM INT; do
@@ -122,6 +141,25 @@ gone "$daemon" || fail "the daemon did not end"
 left=$(ls -A "$TMPDIR")
 [ -z "$left" ] || fail "files left in TMPDIR after the daemon: $left"
 export TMPDIR="$work/tmp"
+
+# --- The runtime never re-creates a JSON file removed under it: only the
+# program that started the session creates it (at start); one started later
+# by exec finds it gone and says so.
+rm -f go direct.json
+PVCHECK_OPTIONS="json=$work/direct.json" ./latexec.pv go 2>direct.err
+[ -e direct.json ] || fail "the session's first program did not create its json file at start"
+rm -f direct.json
+touch go
+for _ in $(seq 50); do grep -q "gone" direct.err && break; sleep 0.1; done
+sleep 0.2
+[ -e direct.json ] && fail "a program exec'd after the json file was removed made it anew"
+grep -q "json file .* is gone" direct.err || fail "the exec'd program does not say its json file is gone: $(cat direct.err)"
+ln -s "$work/victim.txt" linked.json
+echo precious >victim.txt
+PVCHECK_OPTIONS="json=$work/linked.json" ./sleeper.pv 2>linked.err
+[ "$(cat victim.txt)" = precious ] || fail "the runtime wrote through a symbolic link"
+grep -q "symbolic link" linked.err || fail "the runtime does not say it refused a linked json file"
+rm -f linked.json
 
 # --- Programs that carry no runtime are named.
 "$pvcheck" run -- true >/dev/null 2>true.err || fail "pvcheck run -- true fails"
