@@ -2,7 +2,6 @@
  * built by `pvcheck cc` under the runtime and collect what it reports. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "elfcheck.h"
 #include "findings.h"
 #include "proc.h"
+#include "verdict.h"
 #include "util.h"
 
 /* A value for PVCHECK_OPTIONS that no separator in it can split: "..." with
@@ -70,7 +70,6 @@ const char pvc_run_help[] =
 	"  misuse), else the program's own (128+N when killed by signal N, 124 on\n"
 	"  timeout); 128+N when pvcheck run itself was stopped by signal N.\n";
 
-#define EXIT_DEADLOCK 67     /* as the runtime's own (lib/deadlock.h) */
 #define LINGER 2.0           /* seconds to wait for processes outliving the program */
 
 typedef struct {
@@ -205,7 +204,7 @@ static int exit_status(const cJSON *findings, const pvc_proc_result *res)
 	if (res->stopped)
 		return 128 + res->stopped;
 	if (has_kind(findings, "deadlock"))
-		return EXIT_DEADLOCK;
+		return PVC_DEADLOCK_STATUS;   /* the runtime's own status for it */
 	if (pvc_findings_count_kinds(findings))
 		return PVC_EXIT_FOUND;
 	return res->timed_out ? 124 : pvc_proc_exit_code(res->status);

@@ -330,7 +330,8 @@ static void follow_stop(pid_t pid)
 
 /* Inherited output: the clock and the stop signal to watch. Polling, so
  * that a signal arriving just before a blocking wait cannot be missed. */
-static void wait_plain(const pvc_proc_spec *sp, pid_t pid, pvc_proc_result *res, double start)
+static void wait_plain(const pvc_proc_spec *sp, pid_t pid, pvc_proc_result *res, double start,
+		       int tty)
 {
 	double grace_end = 0;
 	for (;;) {
@@ -346,6 +347,9 @@ static void wait_plain(const pvc_proc_spec *sp, pid_t pid, pvc_proc_result *res,
 		watch(sp, pid, res, start, 0, &grace_end);
 		usleep(POLL_US);
 	}
+	/* The terminal back before waiting for what outlives the program. */
+	if (tty)
+		give_terminal(getpgrp());
 	if (sp->linger > 0) {
 		double exited_at = now();
 		while (!wait_descendants(sp, res, start, exited_at))
@@ -395,9 +399,9 @@ int pvc_proc_run(const pvc_proc_spec *sp, pvc_proc_result *res)
 		close(files[0]);
 		close(files[1]);
 	} else {
-		wait_plain(sp, pid, res, start);
+		wait_plain(sp, pid, res, start, tty);
 	}
-	if (tty)
+	if (tty && capture)
 		give_terminal(getpgrp());
 	/* A stop that came as the program was ending still stopped the run. */
 	if (stop_signal && !res->stopped)

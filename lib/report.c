@@ -10,6 +10,7 @@
 static pv_lock report_lock = PV_LOCK_INIT;
 static int report_count;
 static int json_fd = -1;    /* -2: opening failed, don't retry */
+#define JSON_FD_FLOOR 900
 
 const char *pv_report_kind_name(pv_report_kind k)
 {
@@ -362,8 +363,15 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 static int json_open(const char *path, int create)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
-	if (fd >= 0)
+	if (fd >= 0) {
+		/* Open for the whole run: keep it out of the program's low numbers. */
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, JSON_FD_FLOOR);
+		if (high >= 0) {
+			close(fd);
+			fd = high;
+		}
 		return fd;
+	}
 	if (errno == ENOENT && !create)
 		pv_dprintf(2, "pvcheck: json file '%s' is gone (the run that asked for it is "
 			   "over?): reports go to stderr only\n", path);
