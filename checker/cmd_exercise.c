@@ -455,7 +455,7 @@ static int write_all(const char *dest, const pvc_case *c, const pvc_variant *v,
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char *path = pvc_join(dest, files[i].name);
 		char *text = files[i].make(c, v, p);
-		int rc = pvc_write_file(path, text);
+		int rc = pvc_create_file(path, text);
 		if (rc)
 			fprintf(stderr, "pvcheck exercise: cannot write %s: %s\n", path, strerror(errno));
 		free(text);
