@@ -13,6 +13,7 @@ typedef struct {
 	FILE *f;
 	int line;
 	int at_line_start;
+	int read_any;
 	int failed;
 	int err_line;
 	char err[512];
@@ -69,17 +70,35 @@ static void saw_section(parse_state *st, const char *text)
 	free(name);
 }
 
-/* fgets for inih that counts lines and notes section headers. */
+/* fgets for inih that counts lines, notes section headers, skips a UTF-8
+ * byte order mark at the very start (editors write one) and refuses NUL
+ * bytes (inih would silently cut the line there). */
 static char *reader(char *str, int num, void *stream)
 {
 	parse_state *st = stream;
-	if (!fgets(str, num, st->f))
+	int n = 0, c = EOF;
+	while (n < num - 1 && (c = getc(st->f)) != EOF) {
+		if (c == 0 && !st->failed)
+			fail(st, st->line + (st->at_line_start ? 1 : 0),
+			     "a NUL byte in the line (is this a text file?)%s%s", "", "");
+		str[n++] = c ? (char)c : ' ';
+		if (c == '\n')
+			break;
+	}
+	if (!n)
 		return NULL;
-	size_t n = strlen(str);
+	str[n] = 0;
+	if (!st->read_any) {
+		st->read_any = 1;
+		if (n >= 3 && !memcmp(str, "\xEF\xBB\xBF", 3)) {
+			memmove(str, str + 3, (size_t)n - 2);
+			n -= 3;
+		}
+	}
 	int whole = n && str[n - 1] == '\n';
 	if (st->at_line_start) {
 		st->line++;
-		if (!whole && !feof(st->f))
+		if (!whole && c != EOF)
 			fail(st, st->line, "line too long (inih reads at most %s characters)%s", "200", "");
 		saw_section(st, str);
 	}
@@ -188,11 +207,12 @@ static void check_variant(parse_state *st, pvc_variant *v)
 	}
 	for (size_t i = 0; i < v->sources.n; i++) {
 		char *path = pvc_join(c->dir, v->sources.v[i]);
-		int ok = pvc_exists(path);
+		int ok = pvc_exists(path), dir = pvc_is_dir(path);
 		free(path);
-		if (!ok) {
+		if (!ok || dir) {
 			fail(st, v->source_line ? v->source_line : v->line,
-			     "[%s]: source file '%s' not found", v->name, v->sources.v[i]);
+			     dir ? "[%s]: source '%s' is a directory, not a C file"
+				 : "[%s]: source file '%s' not found", v->name, v->sources.v[i]);
 			return;
 		}
 	}

@@ -21,21 +21,6 @@ const char *pvc_catalog_root(const char *opt)
 	return PV_CASES_DIR;
 }
 
-int pvc_catalog_option(int argc, char **argv, int *i, const char **root)
-{
-	const char *s = argv[*i];
-	if (!strncmp(s, "--cases=", 8)) {
-		*root = s + 8;
-		return 1;
-	}
-	if (strcmp(s, "--cases"))
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*root = argv[++*i];
-	return 1;
-}
-
 static char *strip_slashes(const char *s)
 {
 	char *p = pvc_strdup(s);

@@ -10,9 +10,11 @@
  * compiled in. */
 const char *pvc_catalog_root(const char *opt);
 
-/* Take "--cases DIR" or "--cases=DIR" at argv[*i] into *root; 1 when it was
- * one (*i moved past its value), 0 when not, -1 when DIR is missing. */
-int pvc_catalog_option(int argc, char **argv, int *i, const char **root);
+/* How CASE and --cases DIR are read, for the commands' help texts. */
+#define PVC_CATALOG_HELP \
+	"  CASE is a case id (lost-update/counter), a name no other case has\n" \
+	"  (counter), or a case directory. The catalogue: --cases DIR, else\n" \
+	"  $PVCHECK_CASES, else ./cases, else the cases/ of pvcheck's source tree.\n"
 
 /* Load the case spec names: a case id (lost-update/counter), a bare name
  * when only one case has it (counter), or a path to a case directory. An

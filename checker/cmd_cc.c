@@ -10,6 +10,17 @@
 #include "commands.h"
 #include "proc.h"
 
+const char pvc_cc_help[] =
+	"pvcheck cc [--tsan] [-c] -o OUT SRC... [cc flags]\n"
+	"  Compile with clang -fsanitize=thread and link with pvcheck's runtime\n"
+	"  (--tsan: with LLVM's ThreadSanitizer runtime); -l, -L, -Wl, flags go to\n"
+	"  the link, the others to the compile. Exit status: clang's.\n";
+
+static int usage(const char *msg)
+{
+	return pvc_usage_error("cc", pvc_cc_help, msg);
+}
+
 typedef struct {
 	int tsan, compile_only, verbose;
 	int cxx; /* some source is C++: link with clang++ */
@@ -76,13 +87,13 @@ static int parse(int argc, char **argv, cc_args *a)
 			a->compile_only = 1;
 		else if (!strcmp(s, "-o")) {
 			if (++i == argc)
-				return pvc_usage("cc", "-o needs a file name");
+				return usage("-o needs a file name");
 			a->out = argv[i];
 		} else if (!strncmp(s, "-o", 2))
 			a->out = s + 2;
 		else if (!strcmp(s, "-l") || !strcmp(s, "-L")) {
 			if (++i == argc)
-				return pvc_usage("cc", "-l and -L need a value");
+				return usage("-l and -L need a value");
 			pvc_list_take(&a->ldflags, pvc_printf("%s%s", s, argv[i]));
 		} else if (!strcmp(s, "-pthread")) {
 			pvc_list_add(&a->cflags, s);
@@ -91,7 +102,7 @@ static int parse(int argc, char **argv, cc_args *a)
 			pvc_list_add(&a->ldflags, s);
 		else if (takes_value(s)) {
 			if (++i == argc)
-				return pvc_usage("cc", "a flag lacks its value");
+				return usage("a flag lacks its value");
 			pvc_list_add(&a->cflags, s);
 			pvc_list_add(&a->cflags, argv[i]);
 		} else if (s[0] == '-')
@@ -104,9 +115,9 @@ static int parse(int argc, char **argv, cc_args *a)
 			pvc_list_add(&a->inputs, s);
 	}
 	if (!a->sources.n && !a->inputs.n)
-		return pvc_usage("cc", "no source files");
+		return usage("no source files");
 	if (a->compile_only && a->out && a->sources.n > 1)
-		return pvc_usage("cc", "-c with -o takes one source file");
+		return usage("-c with -o takes one source file");
 	return 0;
 }
 
@@ -162,6 +173,10 @@ static int compile_all(const pvc_toolchain *t, cc_args *a, const char *dir, pvc_
 int pvc_cmd_cc(int argc, char **argv)
 {
 	cc_args a = {0};
+	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+		fputs(pvc_cc_help, stdout);
+		return 0;
+	}
 	if (parse(argc, argv, &a))
 		return 2;
 	pvc_toolchain t;

@@ -2,6 +2,7 @@
  * under both runtimes and compare each verdict with its expectation. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,53 +26,72 @@ typedef struct {
 	int verbose;
 } run_ctx;
 
+const char pvc_check_help[] =
+	"pvcheck [options] [PATH...]\n"
+	"  Check every case under PATH (default: cases/): directories with a case.ini\n"
+	"  (see cases/README.md). Each variant is built once and run under pvcheck's\n"
+	"  runtime and under ThreadSanitizer, and each verdict compared with the\n"
+	"  case's expectation.\n"
+	"  -j, --jobs N      run N variants at a time (default: the number of CPUs)\n"
+	"  --json FILE       write every variant, both verdicts and all findings as JSON\n"
+	"  --junit FILE      write JUnit XML (a testsuite per case, a testcase per variant)\n"
+	"  --sarif FILE      write SARIF 2.1.0 (one run per checker)\n"
+	"  --keep DIR        build and run in DIR and keep it (default: a temporary\n"
+	"                    directory); what an earlier run left there is replaced,\n"
+	"                    and a symbolic link inside it is never followed\n"
+	"  -v, --verbose     show commands and progress\n"
+	"  Exit status: 0 when every pvcheck verdict agrees with its expectation, 1 when\n"
+	"  one does not (a bad case.ini counts), 2 on usage errors, 128+N when\n"
+	"  interrupted by signal N (the variants cut short get no verdict).\n";
+
+static int usage(const char *msg)
+{
+	return pvc_usage_error(NULL, pvc_check_help, msg);
+}
+
+/* argv[0] is the command's name. 1: --help was shown; 0: go on; 2: a usage error. */
 static int parse(int argc, char **argv, check_args *a)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *s = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(s, "-v") || !strcmp(s, "--verbose")) {
-			a->verbose = 1;
-			continue;
-		}
-		if (!strcmp(s, "--")) {
-			for (i++; i < argc; i++)
-				pvc_list_add(&a->paths, argv[i]);
-			break;
-		}
-		if (s[0] != '-') {
-			pvc_list_add(&a->paths, s);
-			continue;
-		}
-		if (!strncmp(s, "-j", 2) && s[2]) {
-			/* -jN, as make takes it: the value is in the word itself. */
-			val = s + 2;
-			s = "-j";
-			i--;
-		}
-		if (!val)
-			return pvc_usage(NULL, "an option lacks its value");
-		if (!strcmp(s, "--jobs") || !strcmp(s, "-j")) {
-			char *end;
-			long n = strtol(val, &end, 10);
-			if (*end || n < 1 || n > 256)
-				return pvc_usage(NULL, "--jobs needs a number from 1 to 256");
+	static const struct option opts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "json", required_argument, NULL, 'J' },
+		{ "junit", required_argument, NULL, 'U' },
+		{ "sarif", required_argument, NULL, 'S' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "j:vh", opts, NULL)) != -1) {
+		char *end;
+		long n;
+		switch (c) {
+		case 'j':
+			n = strtol(optarg, &end, 10);
+			if (*end || !*optarg || n < 1 || n > 256)
+				return usage("--jobs needs a number from 1 to 256");
 			a->jobs = (int)n;
-		} else if (!strcmp(s, "--json"))
-			a->json = val;
-		else if (!strcmp(s, "--junit"))
-			a->junit = val;
-		else if (!strcmp(s, "--sarif"))
-			a->sarif = val;
-		else if (!strcmp(s, "--keep"))
-			a->keep = val;
-		else {
+			break;
+		case 'J': a->json = optarg; break;
+		case 'U': a->junit = optarg; break;
+		case 'S': a->sarif = optarg; break;
+		case 'k': a->keep = optarg; break;
+		case 'v': a->verbose = 1; break;
+		case 'h':
+			fputs(pvc_check_help, stdout);
+			return 1;
+		default: {
 			char msg[160];
-			snprintf(msg, sizeof msg, "unknown option '%s'", s);
-			return pvc_usage(NULL, msg);
+			snprintf(msg, sizeof msg, "unknown option '%s' (or missing value)", argv[optind - 1]);
+			return usage(msg);
 		}
-		i++;
+		}
 	}
+	for (int i = optind; i < argc; i++)
+		pvc_list_add(&a->paths, argv[i]);
 	if (!a->paths.n)
 		pvc_list_add(&a->paths, "cases");
 	if (!a->jobs) {
@@ -156,6 +176,12 @@ static void done(int i, int status, void *p)
 {
 	run_ctx *ctx = p;
 	pvc_result *r = &ctx->rep->results[i];
+	if (pvc_pool_stopping() && (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status))) {
+		/* Killed half-way: no verdict to claim, and no mismatch. */
+		if (ctx->verbose)
+			fprintf(stderr, "pvcheck: %s %s: interrupted\n", r->c->id, r->v->name);
+		return;
+	}
 	if (status == -1)
 		r->internal = pvc_strdup("could not start a worker process");
 	else if (WIFSIGNALED(status))
@@ -189,6 +215,12 @@ static char *work_dir(const check_args *a)
 		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
 		free(dir);
 		return NULL;
+	}
+	/* Without links in it, so that the variants' directories can refuse any. */
+	char *abs = realpath(dir, NULL);
+	if (abs) {
+		free(dir);
+		dir = abs;
 	}
 	return dir;
 }
@@ -224,9 +256,11 @@ static int run_all(const check_args *a, pvc_report *rep, const char *work)
 	pvc_toolchain_init(&ctx.tools);
 	plan(rep, work);
 	fflush(NULL);   /* workers must not repeat our buffered output */
-	if (pvc_pool_run(rep->nresults, a->jobs, job, done, &ctx)) {
-		fprintf(stderr, "pvcheck: interrupted\n");
-		return 130;
+	int sig = pvc_pool_run(rep->nresults, a->jobs, job, done, &ctx);
+	if (sig) {
+		fprintf(stderr, "pvcheck: interrupted by signal %d (%s): no verdicts\n", sig,
+			strsignal(sig));
+		return 128 + sig;
 	}
 	pvc_print_table(stdout, rep);
 	pvc_print_details(stdout, rep);
@@ -241,9 +275,10 @@ static int run_all(const check_args *a, pvc_report *rep, const char *work)
 int pvc_cmd_check(int argc, char **argv)
 {
 	check_args a = {0};
-	if (parse(argc, argv, &a)) {
+	int p = parse(argc, argv, &a);
+	if (p) {
 		pvc_list_free(&a.paths);
-		return PVC_EXIT_USAGE;
+		return p == 1 ? 0 : PVC_EXIT_USAGE;
 	}
 	pvc_list dirs = {0};
 	int rc = find_cases(&a, &dirs);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,6 +82,16 @@ static void add_includes(copy_plan *p, const char *from, const char *to)
 	free(text);
 }
 
+/* File names go into rules as they are: only characters make and sh take
+ * literally. */
+static int plain_name(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._+-/", *s))
+			return 0;
+	return 1;
+}
+
 /* The variant's sources, under their own names when those stay inside the
  * exercise, and the local headers they include. -1 when two would collide. */
 static int plan_copies(const pvc_case *c, const pvc_variant *v, copy_plan *p)
@@ -100,6 +111,19 @@ static int plan_copies(const pvc_case *c, const pvc_variant *v, copy_plan *p)
 	/* Headers may include headers: the list grows as we go. */
 	for (size_t i = 0; i < p->from.n && i < 64; i++)
 		add_includes(p, p->from.v[i], p->to.v[i]);
+	for (size_t i = 0; i < p->to.n; i++) {
+		if (plain_name(p->to.v[i]))
+			continue;
+		if (i < p->nsources)
+			fprintf(stderr, "pvcheck exercise: %s:%d: source name '%s' has characters the "
+				"exercise's Makefile cannot carry (use letters, digits and . _ + - /)\n",
+				c->ini, v->source_line ? v->source_line : v->line, p->to.v[i]);
+		else
+			fprintf(stderr, "pvcheck exercise: header name '%s' (#include \"...\" in a "
+				"source of %s) has characters the exercise's Makefile cannot carry\n",
+				p->to.v[i], c->ini);
+		return -1;
+	}
 	return 0;
 }
 
@@ -211,7 +235,37 @@ static char *case_ini(const pvc_case *c, const pvc_variant *v, const copy_plan *
 	return b.s;
 }
 
-/* A make variable's value: '$' and '#' would mean something else. */
+/* One word for a recipe: as it is when plain, else quoted for sh ('...', a ' as '\\''), then escaped
+ * for make: '$' doubled, and '#' (which starts a comment even in a value)
+ * with a backslash, the backslashes before it doubled as make halves them. */
+static void make_word(pvc_buf *b, const char *w)
+{
+	if (*w && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+			   "._+-/=,@%")] == 0) {
+		pvc_buf_puts(b, w);   /* nothing in it that sh or make would read */
+		return;
+	}
+	pvc_buf_puts(b, "'");
+	for (const char *s = w; *s; s++) {
+		if (*s == '\\') {
+			size_t n = strspn(s, "\\");
+			int before_hash = s[n] == '#';
+			for (size_t i = 0; i < (before_hash ? 2 * n : n); i++)
+				pvc_buf_puts(b, "\\");
+			s += n - 1;
+		} else if (*s == '#')
+			pvc_buf_puts(b, "\\#");
+		else if (*s == '$')
+			pvc_buf_puts(b, "$$");
+		else if (*s == '\'')
+			pvc_buf_puts(b, "'\\''");
+		else
+			pvc_buf_add(b, s, 1);
+	}
+	pvc_buf_puts(b, "'");
+}
+
+/* A make variable whose expansion in a recipe gives sh exactly these words. */
 static char *make_value(char *const *v)
 {
 	pvc_buf b = {0};
@@ -219,9 +273,17 @@ static char *make_value(char *const *v)
 	for (int i = 0; v && v[i]; i++) {
 		if (i)
 			pvc_buf_puts(&b, " ");
-		for (const char *s = v[i]; *s; s++)
-			pvc_buf_puts(&b, *s == '$' ? "$$" : *s == '#' ? "\\#" : (char[2]){ *s, 0 });
+		make_word(&b, v[i]);
 	}
+	return b.s;
+}
+
+static char *file_list(char *const *v)
+{
+	pvc_buf b = {0};
+	pvc_buf_puts(&b, "");
+	for (int i = 0; v && v[i]; i++)
+		pvc_buf_printf(&b, "%s%s", i ? " " : "", v[i]);
 	return b.s;
 }
 
@@ -242,9 +304,11 @@ static char *makefile(const pvc_case *c, const pvc_variant *v, const copy_plan *
 	pvc_list sl = {0}, hl = {0};
 	for (size_t i = 0; i < p->to.n; i++)
 		pvc_list_add(i < p->nsources ? &sl : &hl, p->to.v[i]);
-	char *sources = make_value(sl.v), *headers = make_value(hl.v);
+	char *sources = file_list(sl.v), *headers = file_list(hl.v);
 	char *cflags = make_value(v->cflags.v), *ldflags = make_value(v->ldflags.v);
 	char *args = make_value(v->args.v);
+	char *selfv[] = { self, NULL };
+	char *pvcheck = make_value(selfv);
 	const char *n = v->name;
 	char *text = pvc_printf(
 		"# The exercise %s, written by 'pvcheck exercise'.\n"
@@ -282,9 +346,10 @@ static char *makefile(const pvc_case *c, const pvc_variant *v, const copy_plan *
 		"\trm -f %s.pv %s.tsan\n"
 		"\n"
 		".PHONY: all run check clean\n",
-		c->id, n, n, self, sources, headers, cflags, ldflags, args, v->timeout,
+		c->id, n, n, pvcheck, sources, headers, cflags, ldflags, args, v->timeout,
 		n, n, n, n, n, n, n, n, n, n);
 	free(self);
+	free(pvcheck);
 	free(sources);
 	free(headers);
 	free(cflags);
@@ -390,7 +455,7 @@ static int write_all(const char *dest, const pvc_case *c, const pvc_variant *v,
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char *path = pvc_join(dest, files[i].name);
 		char *text = files[i].make(c, v, p);
-		int rc = pvc_write_file(path, text);
+		int rc = pvc_create_file(path, text);
 		if (rc)
 			fprintf(stderr, "pvcheck exercise: cannot write %s: %s\n", path, strerror(errno));
 		free(text);
@@ -432,27 +497,46 @@ static int exercise(const pvc_case *c, const char *dest_arg)
 	return rc;
 }
 
+const char pvc_exercise_help[] =
+	"pvcheck exercise [--cases DIR] CASE [DIR]\n"
+	"  Copy the case's buggy program into DIR (default ./NAME) with a case.ini\n"
+	"  that expects it clean, a Makefile (make, make run, make check) and a\n"
+	"  README. Fix it; 'pvcheck DIR' then says what each checker still finds\n"
+	"  where, with the case's hint, and exits 0 only when both checkers and the\n"
+	"  program's own check pass.\n";
+
+static int usage(const char *msg)
+{
+	return pvc_usage_error("exercise", pvc_exercise_help, msg);
+}
+
 int pvc_cmd_exercise(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "cases", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *root = NULL, *spec = NULL, *dest = NULL;
-	for (int i = 0; i < argc; i++) {
-		int opt = pvc_catalog_option(argc, argv, &i, &root);
-		if (opt < 0)
-			return pvc_usage("exercise", "--cases needs a directory");
-		if (opt)
-			continue;
-		if (argv[i][0] == '-')
-			return pvc_usage("exercise", "unknown option");
-		if (!spec)
-			spec = argv[i];
-		else if (!dest)
-			dest = argv[i];
-		else
-			return pvc_usage("exercise", "too many arguments (CASE [DIR])");
+	int o;
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'c')
+			root = optarg;
+		else if (o == 'h') {
+			fputs(pvc_exercise_help, stdout);
+			return 0;
+		} else
+			return usage(optopt == 'c' ? "--cases needs a directory" : "unknown option");
 	}
+	if (argc - optind > 2)
+		return usage("too many arguments (CASE [DIR])");
+	spec = optind < argc ? argv[optind] : NULL;
+	dest = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (!spec)
-		return pvc_usage("exercise", "which case? (an id such as lost-update/counter; "
-				 "'pvcheck list' shows them)");
+		return usage("which case? (an id such as lost-update/counter; "
+			     "'pvcheck list' shows them)");
 	pvc_case c;
 	int rc = pvc_catalog_load(pvc_catalog_root(root), spec, "exercise", &c);
 	if (rc < 0)

@@ -2,6 +2,7 @@
  * lesson (README.md). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
@@ -36,24 +37,41 @@ static void wrapped(FILE *f, const char *lead, const char *text)
 	fputc('\n', f);
 }
 
+const char pvc_explain_help[] =
+	"pvcheck explain [--cases DIR] CASE\n"
+	"  The case's title, its question, then its lesson (README.md).\n";
+
+static int usage(const char *msg)
+{
+	return pvc_usage_error("explain", pvc_explain_help, msg);
+}
+
 int pvc_cmd_explain(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "cases", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *root = NULL, *spec = NULL;
-	for (int i = 0; i < argc; i++) {
-		int opt = pvc_catalog_option(argc, argv, &i, &root);
-		if (opt < 0)
-			return pvc_usage("explain", "--cases needs a directory");
-		if (opt)
-			continue;
-		if (argv[i][0] == '-' && strcmp(argv[i], "-"))
-			return pvc_usage("explain", "unknown option");
-		if (spec)
-			return pvc_usage("explain", "one case at a time");
-		spec = argv[i];
+	int o;
+	optind = 0;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (o == 'c')
+			root = optarg;
+		else if (o == 'h') {
+			fputs(pvc_explain_help, stdout);
+			return 0;
+		} else
+			return usage(optopt == 'c' ? "--cases needs a directory" : "unknown option");
 	}
+	if (argc - optind > 1)
+		return usage("one case at a time");
+	spec = optind < argc ? argv[optind] : NULL;
 	if (!spec)
-		return pvc_usage("explain", "which case? (an id such as lost-update/counter; "
-				 "'pvcheck list' shows them)");
+		return usage("which case? (an id such as lost-update/counter; "
+			     "'pvcheck list' shows them)");
 	pvc_case c;
 	int rc = pvc_catalog_load(pvc_catalog_root(root), spec, "explain", &c);
 	if (rc < 0)

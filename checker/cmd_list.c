@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <cJSON.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
@@ -15,24 +16,42 @@ typedef struct {
 	pvc_list paths;
 } list_args;
 
+const char pvc_list_help[] =
+	"pvcheck list [--json] [--cases DIR] [PATH...]\n"
+	"  Every topic's cases: id, title, each variant's expected verdicts (with\n"
+	"  PATH...: the cases under PATH). --json: the same as JSON. Exit status 1\n"
+	"  when a case.ini is unusable (listed with its file:line).\n";
+
+static int usage(const char *msg)
+{
+	return pvc_usage_error("list", pvc_list_help, msg);
+}
+
+/* argv[0] is "list". 1: --help was shown; 0: go on; 2: a usage error. */
 static int parse(int argc, char **argv, list_args *a)
 {
-	for (int i = 0; i < argc; i++) {
-		int opt = pvc_catalog_option(argc, argv, &i, &a->root);
-		if (opt < 0)
-			return pvc_usage("list", "--cases needs a directory");
-		if (opt)
-			continue;
-		if (!strcmp(argv[i], "--json"))
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "cases", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j')
 			a->json = 1;
-		else if (!strcmp(argv[i], "--"))
-			for (i++; i < argc; i++)
-				pvc_list_add(&a->paths, argv[i]);
-		else if (argv[i][0] == '-')
-			return pvc_usage("list", "unknown option");
-		else
-			pvc_list_add(&a->paths, argv[i]);
+		else if (c == 'c')
+			a->root = optarg;
+		else if (c == 'h') {
+			fputs(pvc_list_help, stdout);
+			return 1;
+		} else
+			return usage(optopt == 'c' ? "--cases needs a directory" : "unknown option");
 	}
+	for (int i = optind; i < argc; i++)
+		pvc_list_add(&a->paths, argv[i]);
 	if (!a->paths.n) {
 		pvc_list_add(&a->paths, pvc_catalog_root(a->root));
 		a->defaulted = 1;
@@ -172,9 +191,10 @@ static void print_json(FILE *f, const pvc_case *cases, int n, int bad)
 int pvc_cmd_list(int argc, char **argv)
 {
 	list_args a = {0};
-	if (parse(argc, argv, &a)) {
+	int p = parse(argc, argv, &a);
+	if (p) {
 		pvc_list_free(&a.paths);
-		return PVC_EXIT_USAGE;
+		return p == 1 ? 0 : PVC_EXIT_USAGE;
 	}
 	pvc_list dirs = {0};
 	for (size_t i = 0; i < a.paths.n; i++) {

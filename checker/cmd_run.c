@@ -2,6 +2,7 @@
  * built by `pvcheck cc` under the runtime and collect what it reports. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +10,37 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
+#include "elfcheck.h"
 #include "findings.h"
 #include "proc.h"
+#include "verdict.h"
 #include "util.h"
+
+/* A value for PVCHECK_OPTIONS that no separator in it can split: "..." with
+ * '"' and '\\' escaped (lib/options.c). */
+static char *option_quote(const char *v)
+{
+	pvc_buf b = {0};
+	pvc_buf_puts(&b, "\"");
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			pvc_buf_add(&b, "\\", 1);
+		pvc_buf_add(&b, v, 1);
+	}
+	pvc_buf_puts(&b, "\"");
+	return b.s;
+}
 
 char *pvc_runtime_options(const char *json_path)
 {
 	const char *user = getenv("PVCHECK_OPTIONS");
+	char *q = option_quote(json_path), *s;
 	if (user && *user)
-		return pvc_printf("PVCHECK_OPTIONS=%s:json=%s:exitcode=0", user, json_path);
-	return pvc_printf("PVCHECK_OPTIONS=json=%s:exitcode=0", json_path);
+		s = pvc_printf("PVCHECK_OPTIONS=%s:json=%s:exitcode=0", user, q);
+	else
+		s = pvc_printf("PVCHECK_OPTIONS=json=%s:exitcode=0", q);
+	free(q);
+	return s;
 }
 
 /* Deadlock detection on and both stacks of a lock-order report, as ours. */
@@ -32,33 +54,72 @@ char *pvc_tsan_options(void)
 	return pvc_strdup("TSAN_OPTIONS=" TSAN_OURS);
 }
 
+const char pvc_run_help[] =
+	"pvcheck run [--json FILE] [--timeout SEC] [--] PROG [ARGS]\n"
+	"  Run a program built by 'pvcheck cc' under pvcheck's runtime, which prints\n"
+	"  its reports on stderr (PROG is looked up in PATH as a shell would).\n"
+	"  --json FILE       also write {\"findings\":[...]} to FILE, even when pvcheck\n"
+	"                    run is stopped by SIGINT, SIGTERM or SIGHUP\n"
+	"  --timeout SEC     kill the program (and its children) after SEC seconds\n"
+	"  The program runs in a process group of its own. Processes it leaves behind\n"
+	"  (a daemon) are waited for up to 2 s after it exits; one still running then is\n"
+	"  named, and what it reports later is not collected. A program that carries no\n"
+	"  pvcheck runtime (not built by 'pvcheck cc', or built with --tsan) is named too.\n"
+	"  Exit status: 67 when a deadlock was reported (the runtime ends a deadlocked\n"
+	"  program with 67), else 66 when anything else was reported (races, lock-order,\n"
+	"  misuse), else the program's own (128+N when killed by signal N, 124 on\n"
+	"  timeout); 128+N when pvcheck run itself was stopped by signal N.\n";
+
+#define LINGER 2.0           /* seconds to wait for processes outliving the program */
+
 typedef struct {
 	const char *json;
 	double timeout;
 	char **argv;
 } run_args;
 
+/* -1, after saying what is wrong and how the command is used. */
+static int usage(const char *msg)
+{
+	pvc_usage_error("run", pvc_run_help, msg);
+	return -1;
+}
+
+/* argv[0] is "run". 1 when --help was asked, 0 to run, else a usage error. */
 static int parse(int argc, char **argv, run_args *a)
 {
-	int i;
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 0;
+	opterr = 0;
+	/* '+': options end at the program's name; its own options are its own. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->json = optarg;
 			break;
+		case 't':
+			if (pvc_parse_seconds(optarg, &a->timeout))
+				return usage("--timeout needs a positive number of seconds");
+			break;
+		case 'h':
+			fputs(pvc_run_help, stdout);
+			return 1;
+		default: {
+			char msg[160];
+			snprintf(msg, sizeof msg, "unknown option '%s' (or missing value)", argv[optind - 1]);
+			return usage(msg);
 		}
-		if (!strcmp(argv[i], "--json") && i + 1 < argc)
-			a->json = argv[++i];
-		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
-			if (pvc_parse_seconds(argv[++i], &a->timeout))
-				return pvc_usage("run", "--timeout needs a positive number of seconds");
-		} else if (argv[i][0] == '-')
-			return pvc_usage("run", "unknown option (or missing value)");
-		else
-			break;
+		}
 	}
-	if (i >= argc)
-		return pvc_usage("run", "no program to run");
-	a->argv = argv + i;
+	if (optind >= argc)
+		return usage("no program to run");
+	a->argv = argv + optind;
 	return 0;
 }
 
@@ -77,56 +138,109 @@ static int write_json(const char *path, cJSON *findings)
 	return rc;
 }
 
-/* A temporary file for the runtime's JSON lines. */
-static char *temp_json(void)
+/* A directory of our own for the runtime's JSON lines: mkdtemp makes it
+ * anew (0700), so nothing planted in $TMPDIR is followed. The runtime creates
+ * findings.json in it (only the session's first program may), which also
+ * tells us that some process of the run carried the runtime. */
+static char *temp_dir(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *path = pvc_printf("%s/pvcheck-run-XXXXXX.json", tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemps(path, 5);
-	if (fd < 0) {
-		free(path);
+	char *dir = pvc_printf("%s/pvcheck-run-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		free(dir);
 		return NULL;
 	}
-	close(fd);
-	return path;
+	return dir;
+}
+
+/* Say plainly when the program carries nothing that checks it. */
+static pvc_carries warn_unchecked(const char *prog)
+{
+	char *path;
+	pvc_carries c = pvc_elf_carries(prog, &path);
+	if (c == PVC_CARRIES_NONE)
+		fprintf(stderr, "pvcheck: warning: %s carries no pvcheck runtime (it was not built "
+			"with 'pvcheck cc'): nothing it does is checked; only programs it starts "
+			"that were built with 'pvcheck cc' are\n", path);
+	else if (c == PVC_CARRIES_TSAN)
+		fprintf(stderr, "pvcheck: warning: %s was built for ThreadSanitizer ('pvcheck cc "
+			"--tsan'), not for pvcheck's runtime: the reports below are ThreadSanitizer's "
+			"and pvcheck run does not collect them\n",
+			path);
+	free(path);
+	return c;
 }
 
 static void say_how_it_ended(const char *prog, const pvc_proc_result *res, double timeout)
 {
-	if (res->timed_out)
+	if (res->stopped)
+		fprintf(stderr, "pvcheck: stopped by signal %d (%s): %s was stopped; the findings "
+			"so far are kept\n", res->stopped, strsignal(res->stopped), prog);
+	else if (res->timed_out)
 		fprintf(stderr, "pvcheck: %s ran past its timeout of %g s and was killed\n", prog, timeout);
 	else if (WIFSIGNALED(res->status))
 		fprintf(stderr, "pvcheck: %s was killed by signal %d (%s)\n", prog,
 			WTERMSIG(res->status), strsignal(WTERMSIG(res->status)));
+	if (res->outlived)
+		fprintf(stderr, "pvcheck: %d process(es) of %s (pid %d%s) still run %g s after it "
+			"ended; pvcheck stopped waiting: what they report from now on is not "
+			"collected (it goes to their stderr only)\n", res->outlived, prog,
+			res->outlived_pid, res->outlived > 1 ? ", ..." : "", LINGER);
+}
+
+static int has_kind(const cJSON *findings, const char *kind)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, findings) {
+		const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "kind"));
+		if (k && !strcmp(k, kind))
+			return 1;
+	}
+	return 0;
+}
+
+static int exit_status(const cJSON *findings, const pvc_proc_result *res)
+{
+	if (res->stopped)
+		return 128 + res->stopped;
+	if (has_kind(findings, "deadlock"))
+		return PVC_DEADLOCK_STATUS;   /* the runtime's own status for it */
+	if (pvc_findings_count_kinds(findings))
+		return PVC_EXIT_FOUND;
+	return res->timed_out ? 124 : pvc_proc_exit_code(res->status);
 }
 
 int pvc_cmd_run(int argc, char **argv)
 {
 	run_args a = {0};
-	if (parse(argc, argv, &a))
-		return PVC_EXIT_USAGE;
-	char *json = temp_json();
-	if (!json) {
-		fprintf(stderr, "pvcheck: cannot make a temporary file: %s\n", strerror(errno));
+	int p = parse(argc, argv, &a);
+	if (p)
+		return p > 0 ? 0 : PVC_EXIT_USAGE;
+	pvc_carries carries = warn_unchecked(a.argv[0]);
+	char *dir = temp_dir();
+	if (!dir) {
+		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
 		return 1;
 	}
+	char *json = pvc_join(dir, "findings.json");
 	char *env[] = { pvc_runtime_options(json), NULL };
-	/* Its own group only when a timeout must be able to kill all of it;
-	 * otherwise it keeps the terminal like any foreground program. */
-	pvc_proc_spec spec = { .argv = a.argv, .env = env, .timeout = a.timeout,
-			       .own_group = a.timeout > 0 };
+	/* A group of its own, so that a stop or a timeout reaches all of it; it
+	 * gets the terminal, as a shell's foreground job would. */
+	pvc_proc_spec spec = { .argv = a.argv, .env = env, .timeout = a.timeout, .own_group = 1,
+			       .foreground = 1, .linger = LINGER, .leave_outliving = 1 };
 	pvc_proc_result res;
-	/* Like system(3): ^C is for the program; we stay to collect its reports. */
-	signal(SIGINT, SIG_IGN);
+	/* SIGINT, SIGTERM, SIGHUP go to the program; we stay to collect its reports. */
+	pvc_proc_catch_stops();
 	signal(SIGQUIT, SIG_IGN);
 	int started = pvc_proc_run(&spec, &res) == 0;
 	int err = errno;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
 	int bad = 0;
+	int runtime_ran = pvc_exists(json);
 	cJSON *findings = pvc_findings_load(json, &bad);
 	unlink(json);
+	rmdir(dir);
 	free(json);
+	free(dir);
 	free(env[0]);
 	int rc;
 	if (!started) {
@@ -136,8 +250,12 @@ int pvc_cmd_run(int argc, char **argv)
 		say_how_it_ended(a.argv[0], &res, a.timeout);
 		if (bad)
 			fprintf(stderr, "pvcheck: %d report line(s) were cut short and skipped\n", bad);
-		rc = pvc_findings_count_kinds(findings) ? PVC_EXIT_FOUND
-			: res.timed_out ? 124 : pvc_proc_exit_code(res.status);
+		/* A script, or what we could not read: the run itself tells. */
+		if (!runtime_ran && (carries == PVC_CARRIES_SCRIPT || carries == PVC_CARRIES_UNKNOWN) &&
+		    !res.stopped && !res.timed_out && WIFEXITED(res.status) && WEXITSTATUS(res.status) != 127)
+			fprintf(stderr, "pvcheck: warning: no process of this run carried pvcheck's "
+				"runtime (none was built with 'pvcheck cc'): nothing was checked\n");
+		rc = exit_status(findings, &res);
 	}
 	if (a.json && write_json(a.json, findings)) {
 		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a.json, strerror(errno));

@@ -12,8 +12,10 @@ int pvc_cmd_list(int argc, char **argv);
 int pvc_cmd_explain(int argc, char **argv);
 int pvc_cmd_exercise(int argc, char **argv);
 
-/* Print a usage error for cmd and return PVC_EXIT_USAGE. */
-int pvc_usage(const char *cmd, const char *msg);
+/* Each command's help text: its usage line first; main.c prints them all
+ * for 'pvcheck --help', each command its own for 'pvcheck CMD --help'. */
+extern const char pvc_check_help[], pvc_cc_help[], pvc_run_help[], pvc_list_help[],
+	pvc_explain_help[], pvc_exercise_help[];
 
 /* PVCHECK_OPTIONS for a run whose reports go to json_path: the user's
  * options first, ours last so that they win. */

@@ -95,5 +95,10 @@ int pvc_pool_run(int njobs, int nworkers, int (*job)(int, void *),
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	free(pids);
-	return stop ? -1 : 0;
+	return stop;
+}
+
+int pvc_pool_stopping(void)
+{
+	return stop;
 }

@@ -5,9 +5,12 @@
 
 /* job(i, ctx) runs in a fresh child; its return value is the child's exit
  * status. done(i, wait_status, ctx) runs in the parent as each one ends.
- * Returns -1 when interrupted by SIGINT or SIGTERM (after the running
- * workers have ended), else 0. */
+ * Returns the signal when interrupted by SIGINT or SIGTERM (after the
+ * running workers have ended), else 0. */
 int pvc_pool_run(int njobs, int nworkers, int (*job)(int, void *),
 		 void (*done)(int, int, void *), void *ctx);
+/* In done(): the signal that is stopping the pool, or 0. A job ended by it
+ * was interrupted; its result says nothing about the job. */
+int pvc_pool_stopping(void);
 
 #endif

@@ -14,6 +14,12 @@ typedef struct {
 	double timeout;            /* seconds; 0: none */
 	long long flood_limit;     /* bytes of captured output; 0: none */
 	int own_group;             /* run in a process group of its own */
+	int foreground;            /* own group: hand it our terminal while it runs */
+	double linger;             /* after it exits, wait up to this long (bounded by the
+				      timeout) for descendants that outlive it: we become
+				      their subreaper, so a daemon's grandchild is ours */
+	int leave_outliving;       /* descendants still running after linger are left
+				      running (else killed) */
 } pvc_proc_spec;
 
 typedef struct {
@@ -22,6 +28,9 @@ typedef struct {
 	int timed_out;
 	int flooded;
 	double secs;
+	int stopped;               /* the signal that stopped the run (pvc_proc_catch_stops), or 0 */
+	int outlived;              /* descendants still running when we stopped waiting */
+	int outlived_pid;          /* one of them */
 } pvc_proc_result;
 
 /* Run spec->argv[0] (searched in PATH) to completion. -1 with errno when it
@@ -30,6 +39,11 @@ int pvc_proc_run(const pvc_proc_spec *spec, pvc_proc_result *res);
 
 /* The process group being run now, for a signal handler to kill; 0 if none. */
 extern volatile pid_t pvc_proc_current;
+
+/* From now on SIGINT, SIGTERM and SIGHUP are passed on to the group being
+ * run; pvc_proc_run then gives it STOP_GRACE to end, kills what is left of it
+ * and its descendants, and returns with res->stopped set. */
+void pvc_proc_catch_stops(void);
 
 /* Exit code a shell would show: the status, or 128+signal. */
 int pvc_proc_exit_code(int status);

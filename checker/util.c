@@ -184,6 +184,56 @@ int pvc_write_file(const char *path, const char *s)
 	return fclose(f) ? -1 : 0;
 }
 
+int pvc_create_file(const char *path, const char *s)
+{
+	if (unlink(path) && errno != ENOENT)
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(s);
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return close(fd);
+}
+
+int pvc_mkdirs_real(const char *path)
+{
+	char *p = pvc_strdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = 0;
+		struct stat st;
+		/* Another worker may make it between our look and our mkdir. */
+		if (lstat(p, &st) && (errno != ENOENT || (mkdir(p, 0777) && errno != EEXIST) ||
+				      lstat(p, &st)))
+			rc = -1;
+		else if (!S_ISDIR(st.st_mode)) {
+			errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+			rc = -1;
+		}
+		*s = c;
+		if (rc || !c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 int pvc_mkdirs(const char *path)
 {
 	char *p = pvc_strdup(path);
@@ -246,4 +296,12 @@ int pvc_parse_seconds(const char *s, double *out)
 		return -1;
 	*out = d;
 	return 0;
+}
+
+int pvc_usage_error(const char *cmd, const char *help, const char *msg)
+{
+	size_t n = strcspn(help, "\n");
+	fprintf(stderr, "pvcheck%s%s: %s\nusage: %.*s\nTry 'pvcheck %s%s--help'.\n", cmd ? " " : "",
+		cmd ? cmd : "", msg, (int)n, help, cmd ? cmd : "", cmd ? " " : "");
+	return 2;
 }

@@ -39,12 +39,21 @@ char *pvc_read_file(const char *path, size_t *len);
 char *pvc_head_lines(const char *path, int max, const char *indent);
 int pvc_write_file(const char *path, const char *s);
 int pvc_mkdirs(const char *path);
+/* Write a new file: whatever was at path (a planted symbolic link) is
+ * removed first, never followed. */
+int pvc_create_file(const char *path, const char *s);
+/* pvc_mkdirs, refusing (ELOOP, ENOTDIR) any component that is a symbolic
+ * link or not a directory: for trees we build in, such as --keep DIR. */
+int pvc_mkdirs_real(const char *path);
 int pvc_rmtree(const char *path);
 int pvc_is_dir(const char *path);
 int pvc_exists(const char *path);
 /* dir/name as a new string. */
 char *pvc_join(const char *dir, const char *name);
 const char *pvc_basename(const char *path);
+/* A command's usage error: msg, the first line of its help text, a pointer
+ * to its --help; returns 2, the usage status. */
+int pvc_usage_error(const char *cmd, const char *help, const char *msg);
 /* Parse a positive number of seconds; 0 on success. */
 int pvc_parse_seconds(const char *s, double *out);
 

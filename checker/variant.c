@@ -2,9 +2,11 @@
  * run under both runtimes, record the facts in result.json. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "findings.h"
@@ -13,6 +15,9 @@
 #include "results.h"
 
 #define BUILD_TIMEOUT 300.0
+/* Seconds to wait for processes that outlive the program (a daemon), then
+ * killed: a case's run leaves nothing behind. */
+#define PVC_LINGER 2.0
 
 static void trace(int verbose, char *const *argv)
 {
@@ -35,10 +40,10 @@ static int tool(pvc_list *argv, const char *log, int verbose)
 	int ok = pvc_proc_run(&spec, &res) == 0 && !res.timed_out
 		&& WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0;
 	if (res.timed_out) {
-		FILE *f = fopen(log, "a");
-		if (f) {
-			fprintf(f, "pvcheck: %s took longer than %g s\n", argv->v[0], BUILD_TIMEOUT);
-			fclose(f);
+		int fd = open(log, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			dprintf(fd, "pvcheck: %s took longer than %g s\n", argv->v[0], BUILD_TIMEOUT);
+			close(fd);
 		}
 	}
 	pvc_list_free(argv);
@@ -84,7 +89,7 @@ static int link_one(const pvc_result *r, const pvc_toolchain *t, int tsan, pvc_l
 	if (!tsan && !pvc_exists(t->runtime)) {
 		char *msg = pvc_printf("pvcheck: runtime library %s not found (build the pvrt "
 				       "target, or set PVCHECK_RUNTIME_LIB)\n", t->runtime);
-		pvc_write_file(log, msg);
+		pvc_create_file(log, msg);
 		free(msg);
 		return 0;
 	}
@@ -112,7 +117,8 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	trace(verbose, argv.v);
 	pvc_proc_spec spec = { .argv = argv.v, .env = env, .dir = r->dir, .out_path = out,
 			       .err_path = err, .timeout = r->v->timeout,
-			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1 };
+			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1,
+			       .linger = PVC_LINGER };
 	pvc_proc_result res;
 	int ran = pvc_proc_run(&spec, &res) == 0;
 	cJSON_AddBoolToObject(side, "ran", ran);
@@ -156,9 +162,26 @@ static void side(const pvc_result *r, const pvc_toolchain *t, int tsan, pvc_list
 	free(log);
 }
 
+/* The variant's directory, made anew: in a kept DIR, what an earlier run (or
+ * anyone) left there, symbolic links included, is removed, not followed; a
+ * link in the path above it is refused. */
+static int fresh_dir(const char *dir)
+{
+	char *parent = pvc_strdup(dir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	int rc = pvc_mkdirs_real(parent);
+	free(parent);
+	struct stat st;
+	if (!rc && lstat(dir, &st) == 0)
+		rc = S_ISDIR(st.st_mode) ? pvc_rmtree(dir) : unlink(dir);
+	return rc ? -1 : mkdir(dir, 0777);
+}
+
 int pvc_variant_run(const pvc_result *r, const pvc_toolchain *t, int verbose)
 {
-	if (pvc_mkdirs(r->dir))
+	if (fresh_dir(r->dir))
 		return -1;
 	cJSON *doc = cJSON_CreateObject();
 	pvc_list objs = {0};
@@ -174,7 +197,7 @@ int pvc_variant_run(const pvc_result *r, const pvc_toolchain *t, int verbose)
 	char *path = pvc_join(r->dir, "result.json");
 	char *tmp = pvc_join(r->dir, "result.json.tmp");
 	/* Whole or absent: the parent must never read half a result. */
-	int rc = pvc_write_file(tmp, text) || rename(tmp, path) ? -1 : 0;
+	int rc = pvc_create_file(tmp, text) || rename(tmp, path) ? -1 : 0;
 	free(text);
 	free(path);
 	free(tmp);

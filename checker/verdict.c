@@ -137,6 +137,12 @@ int pvc_expect_parse(const char *s, pvc_expect *e, char *err, size_t errlen)
 			rc = -1;
 			break;
 		}
+		if (!pvc_words_has(&e->words, tok) && e->words.n == PVC_MAX_WORDS) {
+			snprintf(err, errlen, "more than %d verdict words (from '%s' on)",
+				 PVC_MAX_WORDS, tok);
+			rc = -1;
+			break;
+		}
 		add(&e->words, tok);
 		if (!opt)
 			add(&required_words, tok);

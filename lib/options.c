@@ -7,6 +7,8 @@
 #include "base.h"
 #include "options.h"
 
+#define SEPARATORS ": \t\n"
+
 void pv_options_defaults(pv_options_t *o)
 {
 	pv_memset(o, 0, sizeof *o);
@@ -64,26 +66,72 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 	return -1;
 }
 
+/* One value: unquoted text up to a separator, '...' taken literally, "..."
+ * with backslash escapes; a backslash outside quotes escapes one character.
+ * Segments concatenate as in a shell: json="/tmp/a b"/f.json. Returns the
+ * position after the value, or NULL with a message in err. */
+static const char *read_value(const char *s, char *out, size_t outlen,
+			      const char *key, char *err, int errlen)
+{
+	size_t n = 0;
+	char quote = 0;
+	for (;; s++) {
+		char c = *s;
+		if (!c && quote) {
+			snprintf(err, errlen, "%s: unterminated %c quote", key, quote);
+			return NULL;
+		}
+		if (!c || (!quote && strchr(SEPARATORS, c)))
+			break;
+		if (!quote && (c == '\'' || c == '"')) {
+			quote = c;
+			continue;
+		}
+		if (quote && c == quote) {
+			quote = 0;
+			continue;
+		}
+		if (c == '\\' && quote != '\'') {
+			if (!*++s) {
+				snprintf(err, errlen, "%s: a backslash ends the options", key);
+				return NULL;
+			}
+			c = *s;
+		}
+		if (n + 1 >= outlen) {
+			snprintf(err, errlen, "%s: value too long", key);
+			return NULL;
+		}
+		out[n++] = c;
+	}
+	out[n] = 0;
+	return s;
+}
+
 int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen)
 {
-	char buf[2048];
-	if (strlen(str) >= sizeof buf) {
-		snprintf(err, errlen, "options string too long");
-		return -1;
-	}
-	strcpy(buf, str);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ": \t\n", &save); tok; tok = strtok_r(NULL, ": \t\n", &save)) {
-		char *eq = strchr(tok, '=');
-		if (!eq) {
-			snprintf(err, errlen, "'%s' is not key=value", tok);
+	char key[64];
+	char val[PV_OPTION_VALUE_MAX];
+	const char *s = str;
+	for (;;) {
+		s += strspn(s, SEPARATORS);
+		if (!*s)
+			return 0;
+		size_t k = strcspn(s, "=" SEPARATORS "'\"\\");
+		if (s[k] != '=' || !k) {
+			snprintf(err, errlen, "'%.*s' is not key=value", (int)strcspn(s, SEPARATORS), s);
 			return -1;
 		}
-		*eq = 0;
-		if (set_option(o, tok, eq + 1, err, errlen))
+		if (k >= sizeof key) {
+			snprintf(err, errlen, "unknown option '%.*s'", (int)k, s);
+			return -1;
+		}
+		memcpy(key, s, k);
+		key[k] = 0;
+		s = read_value(s + k + 1, val, sizeof val, key, err, errlen);
+		if (!s || set_option(o, key, val, err, errlen))
 			return -1;
 	}
-	return 0;
 }
 
 const pv_options_t *pv_options(void)

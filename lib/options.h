@@ -1,9 +1,13 @@
-/* PVCHECK_OPTIONS: colon- or space-separated key=value pairs, read once at start. */
+/* PVCHECK_OPTIONS: colon- or space-separated key=value pairs, read once at
+ * start. A value may be quoted so that it can hold separators: '...' is
+ * literal, "..." and unquoted text take backslash escapes (json="/tmp/a b:c"). */
 #ifndef PV_OPTIONS_H
 #define PV_OPTIONS_H
 
+#define PV_OPTION_VALUE_MAX 4096
+
 typedef struct {
-	char json_path[512];     /* json=FILE: append one JSON line per finding ("" = none) */
+	char json_path[PV_OPTION_VALUE_MAX];     /* json=FILE: append one JSON line per finding ("" = none) */
 	int report_stderr;       /* stderr=0 silences the human-readable reports */
 	int exitcode;            /* exitcode=N: status when anything was reported (66); 0 keeps the program's */
 	int halt_on_error;       /* halt_on_error=1: exit at the first report */

@@ -1,5 +1,6 @@
 /* Reports: TSan-shaped text on stderr and one JSON line per finding. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include "base.h"
@@ -9,6 +10,7 @@
 static pv_lock report_lock = PV_LOCK_INIT;
 static int report_count;
 static int json_fd = -1;    /* -2: opening failed, don't retry */
+#define JSON_FD_FLOOR 900
 
 const char *pv_report_kind_name(pv_report_kind k)
 {
@@ -355,16 +357,43 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 
 /* ---- Output --------------------------------------------------------- */
 
+/* Never through a symbolic link; created only by the session's first image
+ * (pv_report_open_json), so that a process outliving the run that removed the
+ * file does not make it anew. */
+static int json_open(const char *path, int create)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
+	if (fd >= 0) {
+		/* Open for the whole run: keep it out of the program's low numbers. */
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, JSON_FD_FLOOR);
+		if (high >= 0) {
+			close(fd);
+			fd = high;
+		}
+		return fd;
+	}
+	if (errno == ENOENT && !create)
+		pv_dprintf(2, "pvcheck: json file '%s' is gone (the run that asked for it is "
+			   "over?): reports go to stderr only\n", path);
+	else if (errno == ELOOP)
+		pv_dprintf(2, "pvcheck: json file '%s' is a symbolic link: not following it\n", path);
+	else
+		pv_dprintf(2, "pvcheck: cannot open json file '%s'\n", path);
+	return -2;
+}
+
 static int json_file(const pv_options_t *o)
 {
-	if (json_fd == -1) {
-		json_fd = open(o->json_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (json_fd < 0) {
-			pv_dprintf(2, "pvcheck: cannot open json file '%s'\n", o->json_path);
-			json_fd = -2;
-		}
-	}
+	if (json_fd == -1)
+		json_fd = json_open(o->json_path, 0);
 	return json_fd;
+}
+
+void pv_report_open_json(void)
+{
+	const pv_options_t *o = pv_options();
+	if (o->json_path[0] && json_fd == -1)
+		json_fd = json_open(o->json_path, 1);
 }
 
 void pv_report_emit(const pv_report *r)

@@ -88,6 +88,10 @@ const char *pv_report_kind_name(pv_report_kind k);
 void pv_report_duplicate(void);
 /* At the end: say on stderr (text output only) how many were left out. */
 void pv_report_summary(void);
+/* At start, in the session's first program image: open the json file,
+ * creating it. Other images open it on their first report and never create
+ * it (a run that removed it is over). */
+void pv_report_open_json(void);
 
 /* In a fork child: reset the report lock and the count of reports. */
 void pv_report_after_fork_child(void);

@@ -512,3 +512,8 @@ uint32_t pv_session_started_with(void)
 {
 	return started_handoff;
 }
+
+int pv_session_first_image(void)
+{
+	return !pv_session_active() || image == 1;
+}

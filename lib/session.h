@@ -71,4 +71,8 @@ void pv_session_env_entry(uint32_t handoff, char *buf, size_t len);
 /* In a new program: the handoff it was started with, or 0. */
 uint32_t pv_session_started_with(void);
 
+/* This process runs the program that started the session, or a fork of it
+ * (not a program started by exec or spawn); 1 without a session. */
+int pv_session_first_image(void);
+
 #endif

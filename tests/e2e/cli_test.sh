@@ -16,6 +16,16 @@ grep -q "'frobnicate' is neither a command" unknown.txt || fail "no message for 
 [ $? -eq 2 ] || fail "cc without sources is not a usage error"
 "$pvcheck" run >/dev/null 2>&1
 [ $? -eq 2 ] || fail "run without a program is not a usage error"
+# Each command owns its help: --help prints it and exits 0.
+for c in cc run list explain exercise; do
+	"$pvcheck" $c --help >"help-$c.txt" 2>&1 || fail "$c --help exits $?"
+	grep -q "^pvcheck $c " "help-$c.txt" || fail "$c --help does not start with its usage"
+	grep -q "^pvcheck $c " help.txt || fail "--help lacks $c's usage"
+done
+grep -q '67 when a deadlock' help-run.txt || fail "run --help does not give 67 for a deadlock"
+"$pvcheck" run --timeout >/dev/null 2>usage.txt
+[ $? -eq 2 ] || fail "run --timeout without a value is not a usage error"
+grep -q "pvcheck run --help" usage.txt || fail "a usage error does not point to the command's --help"
 
 cat >status.c <<'C'
 #include <signal.h>
@@ -54,6 +64,22 @@ rc=$?
 [ $rc -eq 124 ] || fail "run past its timeout exits $rc, not 124"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "the timeout did not kill the program"
 grep -q 'timeout' timeout.txt || fail "run does not say it timed out"
+
+# A deadlock ends the program with 67 and pvcheck run says 67; a race 66.
+cat >dl.c <<'C'
+#include <pthread.h>
+pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+int main(void)
+{
+	pthread_mutex_lock(&m);
+	pthread_mutex_lock(&m);
+	return 0;
+}
+C
+"$pvcheck" cc -o dl.pv dl.c || fail "pvcheck cc dl.c"
+"$pvcheck" run -- ./dl.pv 2>/dev/null
+rc=$?
+[ $rc -eq 67 ] || fail "run of a deadlocked program exits $rc, not 67"
 
 [ $fails -eq 0 ] && echo "cli: all checks passed"
 exit $((fails > 0))

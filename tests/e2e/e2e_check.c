@@ -13,7 +13,8 @@
  *     for N or more; "findings=KIND:N" and "findings>=KIND:N" count only
  *     the findings of KIND (race, deadlock, lock-order, api-misuse).
  *     A fixture without marks must give {"findings":[]} and exit 0; one
- *     with marks must make `pvcheck run` exit 66, never by its timeout.
+ *     with marks must make `pvcheck run` exit 67 when DEADLOCK is among
+ *     them (a deadlock was found), else 66; never by its timeout.
  *   e2e_check json FILE NVARIANTS     a pvcheck --json report
  *   e2e_check sarif FILE              a pvcheck --sarif report
  */
@@ -281,10 +282,14 @@ static int fixture(const char *pvcheck, const char *src, const char *work)
 		if (rc != 0)
 			fail("clean fixture %s: pvcheck run exited %d, not 0", base, rc);
 	} else {
+		int want = 66;
+		for (int i = 0; i < m.n; i++)
+			if (!strcmp(kinds[m.kind[i]][1], "deadlock"))
+				want = 67;
 		if (rc == 124)
 			fail("fixture %s: pvcheck run waited for its timeout", base);
-		else if (rc != 66)
-			fail("fixture %s: pvcheck run exited %d, not 66", base, rc);
+		else if (rc != want)
+			fail("fixture %s: pvcheck run exited %d, not %d", base, rc, want);
 		int report = 0;
 		const cJSON *f;
 		cJSON_ArrayForEach(f, findings) {
