@@ -224,12 +224,12 @@ static void held_text(const cJSON *f, const cJSON *stack, const char *want, char
 		for (int i = 0; i < n; i++)
 			if (!used[i] && !strcmp(names[i], tok)) {
 				used[i] = 1;
-				snprintf(order[m++], sizeof order[0], "%s", names[i]);
+				memcpy(order[m++], names[i], sizeof order[0]);
 				break;
 			}
 	for (int i = 0; i < n; i++)
 		if (!used[i])
-			snprintf(order[m++], sizeof order[0], "%s", names[i]);
+			memcpy(order[m++], names[i], sizeof order[0]);
 	size_t o = 0;
 	out[0] = 0;
 	for (int i = 0; i < m && o < len; i++)
