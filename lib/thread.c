@@ -333,8 +333,9 @@ void pv_thread_held_changed(pv_thread *t)
 		h->n = 1;
 		__atomic_store_n(&t->held_hist, h, __ATOMIC_RELEASE);
 	}
+	/* The entry first, so whoever sees the new epoch finds its set. */
+	held_append(h, pv_thread_epoch(t) + 1, t);
 	pv_thread_tick(t);
-	held_append(h, pv_thread_epoch(t), t);
 }
 
 int pv_thread_held_at(const pv_thread *t, pv_epoch e, pv_held_set *out)
