@@ -14,6 +14,11 @@ cJSON *pvc_findings_load(const char *path, int *bad);
 /* ThreadSanitizer's reports in its stderr text, as an array. */
 cJSON *pvc_tsan_parse(const char *text);
 
+/* For a race whose accesses held locks, which: "thread T2 held 'lock_b'
+ * (M0), thread T1 held M1" ("held no lock", "held locks no longer known");
+ * NULL when no access held a lock or the finding says nothing of them. */
+char *pvc_findings_held_text(const cJSON *finding);
+
 /* How many findings have a verdict kind (crash and other do not count). */
 int pvc_findings_count_kinds(const cJSON *findings);
 
