@@ -249,6 +249,8 @@ void pv_thread_set_name(pv_thread *t, const char *name)
 	snprintf(t->name, sizeof t->name, "%s", name);
 }
 
+static void held_restart(pv_thread *t);
+
 void pv_thread_fork_prepare(void)
 {
 	pv_lock_acquire(&reg_lock);
@@ -281,6 +283,7 @@ void pv_thread_fork_child(pv_thread *self)
 		nfree = 0;
 		take_slot(self, unused_slot());
 		pv_vc_set(&self->vc, self->slot, self->first_epoch);
+		held_restart(self);
 	}
 }
 
@@ -336,6 +339,14 @@ void pv_thread_held_changed(pv_thread *t)
 	/* The entry first, so whoever sees the new epoch finds its set. */
 	held_append(h, pv_thread_epoch(t) + 1, t);
 	pv_thread_tick(t);
+}
+
+/* t's epochs start again lower (a fork child's new slot): its current set
+ * holds from there, and lookups never go past it to the old slot's. */
+static void held_restart(pv_thread *t)
+{
+	if (t->held_hist)
+		held_append(t->held_hist, pv_thread_epoch(t), t);
 }
 
 int pv_thread_held_at(const pv_thread *t, pv_epoch e, pv_held_set *out)
