@@ -128,13 +128,14 @@ static int mutex_id(pv_report *r, uintptr_t addr, int tid, pv_site site)
 		return -1;
 	pv_report_mutex *m = &r->mutexes[r->nmutexes];
 	uintptr_t pc;
-	int htid;
 	pv_ctx ctx;
 	m->addr = addr;
-	if (!pv_symbolize_data(addr, m->name, sizeof m->name, &m->start, &m->size))
+	if (!pv_symbolize_data(addr, m->name, sizeof m->name, &m->start, &m->size)) {
 		m->kind = PV_LOC_GLOBAL;
-	else if (!pv_heap_find(addr, &m->start, &m->size, &htid, &ctx, &pc))
+	} else if (!pv_heap_find(addr, &m->start, &m->size, &m->alloc_tid, &ctx, &pc)) {
 		m->kind = PV_LOC_HEAP;
+		pv_ctx_expand(ctx, pc, &m->alloc);
+	}
 	m->tid = tid;
 	pv_ctx_expand(site.ctx, site.pc, &m->stack);
 	return r->nmutexes++;

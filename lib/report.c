@@ -203,6 +203,12 @@ static void put_mutex_text(pv_strbuf *sb, int id, const pv_report_mutex *m)
 	put_thread_ref(sb, m->tid);
 	pv_sb_puts(sb, " at:\n");
 	put_stack_text(sb, &m->stack);
+	if (m->kind == PV_LOC_HEAP && m->alloc.n > 0) {
+		pv_sb_puts(sb, "  The block was allocated by ");
+		put_thread_ref(sb, m->alloc_tid);
+		pv_sb_puts(sb, " at:\n");
+		put_stack_text(sb, &m->alloc);
+	}
 }
 
 /* Whether name is just "T<tid>", which the header line already says. */
@@ -362,6 +368,11 @@ static void put_mutexes_json(pv_strbuf *sb, const pv_report *r)
 		pv_sb_json_string(sb, m->kind == PV_LOC_GLOBAL ? m->name : "");
 		pv_sb_printf(sb, ",\"thread\":%d,\"frames\":", m->tid);
 		put_frames_json(sb, &m->stack);
+		if (m->kind == PV_LOC_HEAP) {
+			pv_sb_printf(sb, ",\"allocated\":{\"thread\":%d,\"frames\":", m->alloc_tid);
+			put_frames_json(sb, &m->alloc);
+			pv_sb_putc(sb, '}');
+		}
 		pv_sb_putc(sb, '}');
 	}
 	pv_sb_putc(sb, ']');

@@ -76,6 +76,8 @@ typedef struct {
 	size_t size;         /* ... and its size */
 	int tid;             /* the thread that locked it at stack; -1 when no stack */
 	pv_stack stack;
+	int alloc_tid;       /* heap: the block's allocating thread and stack */
+	pv_stack alloc;
 } pv_report_mutex;
 
 typedef struct {
@@ -106,11 +108,12 @@ int pv_report_count(void);
  *  "locations":[{"kind":"global|heap|stack|sync","start":"0x..","size":N,
  *   "name":..,"thread":T,"frames":[...]}],
  *  "mutexes":[{"id":"M0","addr":"0x..","kind":"global|heap|none","name":..,
- *   "thread":T,"frames":[...]}],"note":..}
+ *   "thread":T,"frames":[...],"allocated":{"thread":T,"frames":[...]}}],"note":..}
  * A race's stacks always have "mutexes": the locks held at that access
  * ([] none; null when no longer known, and "mutexes_more":N when more were
  * held than listed); the report's "mutexes" says what each is and where
- * thread T took it ("frames"), and is [] when no stack mentions a lock. */
+ * thread T took it ("frames"), with the heap block's allocation for a lock
+ * in one, and is [] when no stack mentions a lock. */
 void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb);
 /* The same report as text for people (TSan-like), into sb. */
 void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);

@@ -11,7 +11,8 @@
  *     "pvcheck-e2e: headline=TEXT" asks for a finding whose headline has TEXT.
  *     "pvcheck-e2e: held=L1,read:L2" on a marked line asks every race stack
  *     starting there to list just those locks held (by the report's names,
- *     "read:" for a read lock, in any order); held=none for no lock,
+ *     "read:" for a read lock, "heap" for one in a heap block, in any
+ *     order); held=none for no lock,
  *     held=unknown for locks no longer known.
  *     A fixture without marks must give {"findings":[]} and exit 0; one
  *     with marks must make `pvcheck run` exit 66, never by its timeout.
@@ -206,7 +207,8 @@ static void held_text(const cJSON *f, const cJSON *stack, const char *want, char
 		const char *name = "?";
 		cJSON_ArrayForEach(mu, cJSON_GetObjectItemCaseSensitive(f, "mutexes"))
 			if (!strcmp(str(mu, "id"), str(h, "id")))
-				name = *str(mu, "name") ? str(mu, "name") : str(mu, "addr");
+				name = *str(mu, "name") ? str(mu, "name")
+				       : !strcmp(str(mu, "kind"), "heap") ? "heap" : str(mu, "addr");
 		if (n < 8)
 			snprintf(names[n++], sizeof names[0], "%s%.100s",
 				 strcmp(str(h, "mode"), "read") ? "" : "read:", name);

@@ -446,7 +446,10 @@ static void make_race_with_locks(pv_report *r)
 	r->mutexes[1].kind = PV_LOC_HEAP;
 	r->mutexes[1].start = 0x7b0400002000;
 	r->mutexes[1].size = 64;
-	r->mutexes[1].tid = -1;
+	r->mutexes[1].tid = 2;
+	lock_site(&r->mutexes[1].stack);
+	r->mutexes[1].alloc_tid = 0;
+	alloc_site(&r->mutexes[1].alloc);
 	r->stacks[0].nmutexes = 2;
 	r->stacks[0].mutexes[0] = (pv_report_held){ 0, 1 };
 	r->stacks[0].mutexes[1] = (pv_report_held){ 1, 0 };
@@ -465,7 +468,8 @@ static void test_text_mutexes(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Mutex M0 (0x5000) 'queue_lock', locked by thread T1 at:\n    #0 lock_site "));
 	snprintf(want, sizeof want, "test_report.c:%d:", lock_line);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, want));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Mutex M1 (0x7b0400002010) in a heap block of size 64 at 0x7b0400002000.\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Mutex M1 (0x7b0400002010) in a heap block of size 64 at 0x7b0400002000, locked by thread T2 at:\n    #0 lock_site "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  The block was allocated by main thread at:\n    #0 alloc_site "));
 	/* TSan's order: locations, then mutexes, then threads. */
 	const char *loc = strstr(s, "Location is"), *mu = strstr(s, "Mutex M0"), *th = strstr(s, "Thread T1");
 	CU_ASSERT(loc && mu && th && loc < mu && mu < th);
@@ -514,7 +518,18 @@ static void test_json_mutexes(void)
 	CU_ASSERT_STRING_EQUAL(jstr(m1, "kind"), "heap");
 	CU_ASSERT_STRING_EQUAL(jstr(m1, "name"), "");
 	CU_ASSERT_STRING_EQUAL(jstr(m1, "addr"), "0x7b0400002010");
-	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(m1, "frames")), 0);
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m1, "frames"), 0), "function"), "lock_site");
+	const cJSON *alloc = cJSON_GetObjectItemCaseSensitive(m1, "allocated");
+	CU_ASSERT_EQUAL(jnum(alloc, "thread"), 0);
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(alloc, "frames"), 0), "function"), "alloc_site");
+	CU_ASSERT_PTR_NULL(cJSON_GetObjectItemCaseSensitive(m0, "allocated"));
+	/* A lock with no known locking stack. */
+	make_race_with_locks(&r);
+	r.mutexes[0].tid = -1;
+	r.mutexes[0].stack.n = 0;
+	char *t = report_text(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\n  Mutex M0 (0x5000) 'queue_lock'.\n"));
+	free(t);
 	cJSON_Delete(j);
 
 	/* Other kinds of report: no "mutexes" on their stacks, an empty table. */
