@@ -1,6 +1,8 @@
 /* Findings as cJSON objects in the runtime's shape: {"kind","pid","headline",
  * "stacks":[{"title","thread","access","size","addr","frames":[{"function",
- * "file","line","column","module"}]}],"threads":[...],"locations":[...]}.
+ * "file","line","column","module"}],"mutexes":[{"id","addr","mode"}]}],
+ * "threads":[...],"locations":[...],"mutexes":[{"id","addr","name","frames"}]}
+ * (a race's stacks list the locks held at each access; see lib/report.h).
  * Both checkers' findings are read into this one shape. */
 #ifndef PVC_FINDINGS_H
 #define PVC_FINDINGS_H
