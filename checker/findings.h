@@ -1,6 +1,8 @@
 /* Findings as cJSON objects in the runtime's shape: {"kind","pid","headline",
  * "stacks":[{"title","thread","access","size","addr","frames":[{"function",
- * "file","line","column","module"}]}],"threads":[...],"locations":[...]}.
+ * "file","line","column","module"}],"mutexes":[{"id","addr","mode"}]}],
+ * "threads":[...],"locations":[...],"mutexes":[{"id","addr","name","frames"}]}
+ * (a race's stacks list the locks held at each access; see lib/report.h).
  * Both checkers' findings are read into this one shape. */
 #ifndef PVC_FINDINGS_H
 #define PVC_FINDINGS_H
@@ -13,6 +15,11 @@ cJSON *pvc_findings_load(const char *path, int *bad);
 
 /* ThreadSanitizer's reports in its stderr text, as an array. */
 cJSON *pvc_tsan_parse(const char *text);
+
+/* For a race whose accesses held locks, which: "thread T2 held 'lock_b'
+ * (M0), thread T1 held M1" ("held no lock", "held locks no longer known");
+ * NULL when no access held a lock or the finding says nothing of them. */
+char *pvc_findings_held_text(const cJSON *finding);
 
 /* How many findings have a verdict kind (crash and other do not count). */
 int pvc_findings_count_kinds(const cJSON *findings);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "findings.h"
 #include "output.h"
 #include "util.h"
 
@@ -65,6 +66,10 @@ static char *describe(const cJSON *finding, const char *root)
 		pvc_list_take(&seen, p);
 	}
 	pvc_list_free(&seen);
+	char *held = pvc_findings_held_text(finding);
+	if (held)
+		pvc_buf_printf(&b, "; %s", held);
+	free(held);
 	return b.s;
 }
 

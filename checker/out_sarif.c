@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "findings.h"
 #include "output.h"
 #include "util.h"
 
@@ -86,8 +87,12 @@ static cJSON *result(const cJSON *finding, const pvc_result *r)
 	cJSON_AddStringToObject(res, "ruleId", rules[rule].id);
 	cJSON_AddNumberToObject(res, "ruleIndex", rule);
 	cJSON_AddStringToObject(res, "level", rule == NRULES - 1 ? "warning" : "error");
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text",
-				headline && *headline ? headline : rules[rule].id);
+	char *held = pvc_findings_held_text(finding);
+	char *text = pvc_printf("%s%s%s%s", headline && *headline ? headline : rules[rule].id,
+				held ? " (" : "", held ? held : "", held ? ")" : "");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text", text);
+	free(text);
+	free(held);
 	cJSON *locs = cJSON_AddArrayToObject(res, "locations");
 	cJSON *related = NULL;
 	const cJSON *stack;

@@ -148,6 +148,68 @@ static void access_of(const char *title, cJSON *s)
 	cJSON_AddNumberToObject(s, "thread", t);
 }
 
+/* "... by thread T2 (mutexes: write M0, read M1)": the locks a race's
+ * access held, as the runtime's "mutexes" (none: TSan prints no list). */
+static void held_of(const char *title, cJSON *s)
+{
+	cJSON *held = cJSON_AddArrayToObject(s, "mutexes");
+	const char *p = strstr(title, "(mutexes: ");
+	if (!p)
+		return;
+	p += strlen("(mutexes: ");
+	while (*p && *p != ')') {
+		p += strspn(p, ", ");
+		const char *mode = !strncmp(p, "read ", 5) ? "read" : "write";
+		if (!strncmp(p, "read ", 5) || !strncmp(p, "write ", 6))
+			p = strchr(p, ' ') + 1;
+		size_t n = strcspn(p, ",)");
+		if (n && *p == 'M') {
+			cJSON *h = cJSON_CreateObject();
+			char id[16];
+			snprintf(id, sizeof id, "%.*s", (int)(n < 15 ? n : 15), p);
+			cJSON_AddStringToObject(h, "id", id);
+			cJSON_AddStringToObject(h, "mode", mode);
+			cJSON_AddItemToArray(held, h);
+		}
+		p += n;
+	}
+}
+
+/* The "Mutex M0 (0x..) created at:" sections as the runtime's report-level
+ * "mutexes" (they stay among the locations too), and each held lock's address. */
+static void mutexes_of(cJSON *report)
+{
+	cJSON *all = cJSON_AddArrayToObject(report, "mutexes");
+	const cJSON *l;
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(report, "locations")) {
+		const char *title = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "title"));
+		if (!title || strncmp(title, "Mutex M", 7))
+			continue;
+		cJSON *m = cJSON_CreateObject();
+		char id[16], addr[32] = "";
+		snprintf(id, sizeof id, "%.*s", (int)strcspn(title + 6, " "), title + 6);
+		const char *a = strstr(title, "(0x");
+		if (a)
+			snprintf(addr, sizeof addr, "%.*s", (int)strcspn(a + 1, ")"), a + 1);
+		cJSON_AddStringToObject(m, "id", id);
+		cJSON_AddStringToObject(m, "addr", addr);
+		cJSON_AddStringToObject(m, "kind", "none");
+		cJSON_AddStringToObject(m, "name", "");
+		cJSON_AddNumberToObject(m, "thread", -1);
+		cJSON_AddItemToObject(m, "frames",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(l, "frames"), 1));
+		cJSON_AddItemToArray(all, m);
+	}
+	cJSON *st, *h, *m;
+	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(report, "stacks"))
+		cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(st, "mutexes"))
+			cJSON_ArrayForEach(m, all)
+				if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "id")),
+					    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(h, "id"))))
+					cJSON_AddStringToObject(h, "addr", cJSON_GetStringValue(
+						cJSON_GetObjectItemCaseSensitive(m, "addr")));
+}
+
 static cJSON *location_of(const char *title)
 {
 	cJSON *l = cJSON_CreateObject();
@@ -218,6 +280,8 @@ static void section(report_state *rs, const char *line)
 		obj = cJSON_CreateObject();
 		cJSON_AddStringToObject(obj, "title", title);
 		access_of(title, obj);
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rs->report, "kind")), "race"))
+			held_of(title, obj);
 		cJSON_AddItemToArray(rs->stacks, obj);
 	}
 	rs->frames = cJSON_AddArrayToObject(obj, cJSON_IsObject(obj) && cJSON_GetObjectItem(obj, "id")
@@ -280,6 +344,7 @@ static cJSON *start_report(const char *line, int fatal, report_state *rs)
 /* A thread leak has only the thread's creation: that is where to point. */
 static void finish_report(report_state *rs)
 {
+	mutexes_of(rs->report);
 	if (cJSON_GetArraySize(rs->stacks) || !cJSON_GetArraySize(rs->threads))
 		return;
 	cJSON *t;

@@ -787,9 +787,12 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 		pv_wg_wait_end(t->tid);
 	if (acquired) {
 		/* A recursive relock is one ownership, however deep. */
-		if (checks && !pv_held_find(&t->held, m))
+		int fresh = !pv_held_find(&t->held, m);
+		if (checks && fresh)
 			pv_wg_owner_acquire(t->tid, m, mode);
 		pv_held_push(&t->held, m, mode, site_at(t, pc));
+		if (fresh)
+			pv_thread_held_changed(t);
 	}
 }
 
@@ -816,8 +819,11 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 		t->ignore--;
 		return -1;
 	}
-	if (checks && !pv_held_find(&t->held, m))
-		pv_wg_owner_release(t->tid, m);
+	if (!pv_held_find(&t->held, m)) {
+		if (checks)
+			pv_wg_owner_release(t->tid, m);
+		pv_thread_held_changed(t);
+	}
 	return (int)mode;
 }
 

@@ -115,6 +115,49 @@ static void describe_location(pv_report *r, uintptr_t addr)
 	r->nlocs = 1;
 }
 
+/* ---- Locks held at each access ---- */
+
+/* The report's M<id> for lock addr, added (named as the program names it,
+ * with where thread tid locked it) when new; -1 when the table is full. */
+static int mutex_id(pv_report *r, uintptr_t addr, int tid, pv_site site)
+{
+	for (int i = 0; i < r->nmutexes; i++)
+		if (r->mutexes[i].addr == addr)
+			return i;
+	if (r->nmutexes == PV_REPORT_MAX_MUTEXES)
+		return -1;
+	pv_report_mutex *m = &r->mutexes[r->nmutexes];
+	uintptr_t pc;
+	pv_ctx ctx;
+	m->addr = addr;
+	if (!pv_symbolize_data(addr, m->name, sizeof m->name, &m->start, &m->size)) {
+		m->kind = PV_LOC_GLOBAL;
+	} else if (!pv_heap_find(addr, &m->start, &m->size, &m->alloc_tid, &ctx, &pc)) {
+		m->kind = PV_LOC_HEAP;
+		pv_ctx_expand(ctx, pc, &m->alloc);
+	}
+	m->tid = tid;
+	pv_ctx_expand(site.ctx, site.pc, &m->stack);
+	return r->nmutexes++;
+}
+
+/* The access of s by thread tid held h (known: else it is no longer known). */
+static void describe_held(pv_report *r, pv_report_stack *s, int known, const pv_held_set *h,
+			  int tid)
+{
+	if (!known) {
+		s->nmutexes = -1;
+		return;
+	}
+	for (int i = 0; i < h->n && i < PV_HELD_SET_MAX; i++) {
+		int id = mutex_id(r, h->addr[i], tid, h->site[i]);
+		if (id < 0 || s->nmutexes == PV_REPORT_STACK_MUTEXES)
+			break;
+		s->mutexes[s->nmutexes++] = (pv_report_held){ id, !h->shared[i] };
+	}
+	s->more_mutexes = h->n - s->nmutexes;
+}
+
 void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
 		   uint64_t old_meta, uint64_t old_ctx)
@@ -176,6 +219,12 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 			 prev->access, prev->size, (void *)prev->addr, prev->tid);
 	prev->stack = old;
 	r->nstacks = 2;
+
+	pv_held_set held;
+	pv_thread_held_now(t, &held);
+	describe_held(r, cur, 1, &held, t->tid);
+	int known = other && !pv_thread_held_at(other, PV_CELL_EPOCH(old_meta), &held);
+	describe_held(r, prev, known, &held, prev->tid);
 
 	add_thread(r, t);
 	add_thread(r, other);

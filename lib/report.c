@@ -89,7 +89,36 @@ static void put_stack_text(pv_strbuf *sb, const pv_stack *st)
 	pv_free(f);
 }
 
+/* ---- Locks held at an access (race reports) ---- */
+
+/* " (mutexes: write M0, read M1)", as TSan ends the title of an access. */
+static void put_held_suffix(pv_strbuf *sb, const pv_report_stack *s)
+{
+	if (s->nmutexes < 0) {
+		pv_sb_puts(sb, " (mutexes: unknown)");
+		return;
+	}
+	int n = s->nmutexes < PV_REPORT_STACK_MUTEXES ? s->nmutexes : PV_REPORT_STACK_MUTEXES;
+	if (n == 0)
+		return;
+	pv_sb_puts(sb, " (mutexes:");
+	for (int i = 0; i < n; i++)
+		pv_sb_printf(sb, "%s %s M%d", i ? "," : "", s->mutexes[i].write ? "write" : "read",
+			     s->mutexes[i].id);
+	if (s->more_mutexes > 0)
+		pv_sb_printf(sb, " and %d more", s->more_mutexes);
+	pv_sb_putc(sb, ')');
+}
+
+static void put_title_plain(pv_strbuf *sb, const pv_report_stack *s);
+
 static void put_title(pv_strbuf *sb, const pv_report_stack *s)
+{
+	put_title_plain(sb, s);
+	put_held_suffix(sb, s);
+}
+
+static void put_title_plain(pv_strbuf *sb, const pv_report_stack *s)
 {
 	if (s->title[0]) {
 		pv_sb_puts(sb, s->title);
@@ -157,6 +186,33 @@ static void put_location_text(pv_strbuf *sb, const pv_report_location *l)
 	}
 }
 
+/* "Mutex M0 (0x...) 'lock_a', locked by thread T1 at:" and its stack. */
+static void put_mutex_text(pv_strbuf *sb, int id, const pv_report_mutex *m)
+{
+	pv_sb_printf(sb, "  Mutex M%d (0x%lx)", id, (unsigned long)m->addr);
+	if (m->kind == PV_LOC_GLOBAL && m->addr == m->start)
+		pv_sb_printf(sb, " '%s'", m->name);
+	else if (m->kind == PV_LOC_GLOBAL)
+		pv_sb_printf(sb, " in '%s' (+%lu)", m->name, (unsigned long)(m->addr - m->start));
+	else if (m->kind == PV_LOC_HEAP)
+		pv_sb_printf(sb, " in a heap block of size %zu at 0x%lx", m->size,
+			     (unsigned long)m->start);
+	if (m->tid < 0 || m->stack.n <= 0) {
+		pv_sb_puts(sb, ".\n");
+		return;
+	}
+	pv_sb_puts(sb, ", locked by ");
+	put_thread_ref(sb, m->tid);
+	pv_sb_puts(sb, " at:\n");
+	put_stack_text(sb, &m->stack);
+	if (m->kind == PV_LOC_HEAP && m->alloc.n > 0) {
+		pv_sb_puts(sb, "  The block was allocated by ");
+		put_thread_ref(sb, m->alloc_tid);
+		pv_sb_puts(sb, " at:\n");
+		put_stack_text(sb, &m->alloc);
+	}
+}
+
 /* Whether name is just "T<tid>", which the header line already says. */
 static int is_default_name(const char *name, int tid)
 {
@@ -206,6 +262,10 @@ void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb)
 		put_location_text(sb, &r->locs[i]);
 	if (nlocs > 0)
 		pv_sb_putc(sb, '\n');
+	for (int i = 0; i < r->nmutexes && i < PV_REPORT_MAX_MUTEXES; i++) {
+		put_mutex_text(sb, i, &r->mutexes[i]);
+		pv_sb_putc(sb, '\n');
+	}
 	for (int i = 0; i < nthreads; i++) {
 		put_thread_text(sb, &r->threads[i]);
 		pv_sb_putc(sb, '\n');
@@ -274,6 +334,52 @@ static void put_frames_json(pv_strbuf *sb, const pv_stack *st)
 	pv_sb_putc(sb, ']');
 }
 
+/* ,"mutexes":[{"id":"M0","addr":"0x..","mode":"write"}] of a race's access. */
+static void put_held_json(pv_strbuf *sb, const pv_report *r, const pv_report_stack *s)
+{
+	if (s->nmutexes < 0) {
+		pv_sb_puts(sb, ",\"mutexes\":null");
+		return;
+	}
+	int n = s->nmutexes < PV_REPORT_STACK_MUTEXES ? s->nmutexes : PV_REPORT_STACK_MUTEXES;
+	pv_sb_puts(sb, ",\"mutexes\":[");
+	for (int i = 0; i < n; i++) {
+		const pv_report_held *h = &s->mutexes[i];
+		pv_sb_printf(sb, "%s{\"id\":\"M%d\",\"addr\":", i ? "," : "", h->id);
+		put_hex(sb, h->id >= 0 && h->id < r->nmutexes ? r->mutexes[h->id].addr : 0);
+		pv_sb_printf(sb, ",\"mode\":\"%s\"}", h->write ? "write" : "read");
+	}
+	pv_sb_putc(sb, ']');
+	if (s->more_mutexes > 0)
+		pv_sb_printf(sb, ",\"mutexes_more\":%d", s->more_mutexes);
+}
+
+/* ,"mutexes":[{"id":"M0","addr":..,"kind":..,"name":..,"thread":T,"frames":[..]}] */
+static void put_mutexes_json(pv_strbuf *sb, const pv_report *r)
+{
+	pv_sb_puts(sb, ",\"mutexes\":[");
+	for (int i = 0; i < r->nmutexes && i < PV_REPORT_MAX_MUTEXES; i++) {
+		const pv_report_mutex *m = &r->mutexes[i];
+		pv_sb_printf(sb, "%s{\"id\":\"M%d\",\"addr\":", i ? "," : "", i);
+		put_hex(sb, m->addr);
+		pv_sb_putc(sb, ',');
+		put_key(sb, "kind");
+		pv_sb_json_string(sb, loc_kind_name(m->kind));
+		pv_sb_putc(sb, ',');
+		put_key(sb, "name");
+		pv_sb_json_string(sb, m->kind == PV_LOC_GLOBAL ? m->name : "");
+		pv_sb_printf(sb, ",\"thread\":%d,\"frames\":", m->tid);
+		put_frames_json(sb, &m->stack);
+		if (m->kind == PV_LOC_HEAP) {
+			pv_sb_printf(sb, ",\"allocated\":{\"thread\":%d,\"frames\":", m->alloc_tid);
+			put_frames_json(sb, &m->alloc);
+			pv_sb_putc(sb, '}');
+		}
+		pv_sb_putc(sb, '}');
+	}
+	pv_sb_putc(sb, ']');
+}
+
 void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 {
 	int nstacks = r->nstacks < PV_REPORT_MAX_STACKS ? r->nstacks : PV_REPORT_MAX_STACKS;
@@ -309,6 +415,8 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 		put_hex(sb, s->addr);
 		pv_sb_puts(sb, ",\"frames\":");
 		put_frames_json(sb, &s->stack);
+		if (r->kind == PV_REPORT_RACE)
+			put_held_json(sb, r, s);
 		pv_sb_putc(sb, '}');
 	}
 
@@ -346,6 +454,7 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 		pv_sb_putc(sb, '}');
 	}
 	pv_sb_putc(sb, ']');
+	put_mutexes_json(sb, r);
 
 	if (r->note[0]) {
 		pv_sb_putc(sb, ',');

@@ -20,6 +20,15 @@ typedef enum {
 #define PV_REPORT_MAX_STACKS 8
 #define PV_REPORT_MAX_THREADS 8
 
+#define PV_REPORT_MAX_MUTEXES 8
+#define PV_REPORT_STACK_MUTEXES 4
+
+/* A lock held at an access: M<id>, an index into pv_report.mutexes. */
+typedef struct {
+	int id;
+	int write;          /* held exclusively (a mutex, an rwlock's writer), else for reading */
+} pv_report_held;
+
 /* One stack of a finding: an access, a lock acquisition, a wait. */
 typedef struct {
 	char title[96];     /* "Write of size 4 at 0x... by thread T1", built by the report module when empty */
@@ -29,6 +38,10 @@ typedef struct {
 	int size;           /* bytes accessed; 0 when not an access */
 	uintptr_t addr;
 	pv_stack stack;
+	/* Race accesses: the locks held, shown after the title as TSan does.
+	 * -1: not known any more; more: held beyond those listed. */
+	int nmutexes, more_mutexes;
+	pv_report_held mutexes[PV_REPORT_STACK_MUTEXES];
 } pv_report_stack;
 
 typedef struct {
@@ -53,6 +66,20 @@ typedef struct {
 	pv_stack stack;      /* heap: allocation stack; sync: creation/first use */
 } pv_report_location;
 
+/* A lock some stack's access held, named as the program names it, with
+ * where the first stack mentioning it took it. */
+typedef struct {
+	uintptr_t addr;
+	pv_loc_kind kind;    /* GLOBAL, HEAP, or NONE when unknown */
+	char name[96];       /* a global's name */
+	uintptr_t start;     /* the global or heap block holding it */
+	size_t size;         /* ... and its size */
+	int tid;             /* the thread that locked it at stack; -1 when no stack */
+	pv_stack stack;
+	int alloc_tid;       /* heap: the block's allocating thread and stack */
+	pv_stack alloc;
+} pv_report_mutex;
+
 typedef struct {
 	pv_report_kind kind;
 	char headline[160];  /* "data race", "lock-order-inversion (potential deadlock)", ... */
@@ -62,6 +89,8 @@ typedef struct {
 	pv_report_thread threads[PV_REPORT_MAX_THREADS];
 	int nlocs;
 	pv_report_location locs[4];
+	int nmutexes;
+	pv_report_mutex mutexes[PV_REPORT_MAX_MUTEXES];
 	char note[256];      /* optional extra sentence for people */
 } pv_report;
 
@@ -73,10 +102,18 @@ int pv_report_count(void);
 /* Append r as one JSON object (no newline) to sb, symbolizing every stack:
  * {"kind":"race","pid":P,"headline":...,"stacks":[{"title":..,"thread":T,
  *   "access":"write","size":4,"addr":"0x..","frames":[{"function":..,
- *   "file":..,"line":N,"column":N,"module":..,"pc":"0x.."}]}],
+ *   "file":..,"line":N,"column":N,"module":..,"pc":"0x.."}],
+ *   "mutexes":[{"id":"M0","addr":"0x..","mode":"write|read"}]}],
  *  "threads":[{"id":T,"name":..,"parent":P,"running":B,"created":[frames]}],
  *  "locations":[{"kind":"global|heap|stack|sync","start":"0x..","size":N,
- *   "name":..,"thread":T,"frames":[...]}],"note":..} */
+ *   "name":..,"thread":T,"frames":[...]}],
+ *  "mutexes":[{"id":"M0","addr":"0x..","kind":"global|heap|none","name":..,
+ *   "thread":T,"frames":[...],"allocated":{"thread":T,"frames":[...]}}],"note":..}
+ * A race's stacks always have "mutexes": the locks held at that access
+ * ([] none; null when no longer known, and "mutexes_more":N when more were
+ * held than listed); the report's "mutexes" says what each is and where
+ * thread T took it ("frames"), with the heap block's allocation for a lock
+ * in one, and is [] when no stack mentions a lock. */
 void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb);
 /* The same report as text for people (TSan-like), into sb. */
 void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);

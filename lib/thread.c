@@ -249,6 +249,8 @@ void pv_thread_set_name(pv_thread *t, const char *name)
 	snprintf(t->name, sizeof t->name, "%s", name);
 }
 
+static void held_restart(pv_thread *t);
+
 void pv_thread_fork_prepare(void)
 {
 	pv_lock_acquire(&reg_lock);
@@ -281,5 +283,95 @@ void pv_thread_fork_child(pv_thread *self)
 		nfree = 0;
 		take_slot(self, unused_slot());
 		pv_vc_set(&self->vc, self->slot, self->first_epoch);
+		held_restart(self);
 	}
+}
+
+/* ---- Locks held, by epoch ---- */
+
+/* One held set and the first epoch it holds in. seq is index + 1 of the
+ * entry in the thread's history, 0 while being written: a reader that sees
+ * the same seq before and after copying has a whole entry (a seqlock). */
+typedef struct {
+	uint64_t seq;
+	pv_epoch first;
+	pv_held_set set;
+} held_entry;
+
+struct pv_held_history {
+	uint64_t n;   /* entries ever written */
+	held_entry e[PV_HELD_HISTORY];
+};
+
+void pv_thread_held_now(const pv_thread *t, pv_held_set *out)
+{
+	out->n = t->held.n;
+	for (int i = 0; i < t->held.n && i < PV_HELD_SET_MAX; i++) {
+		out->addr[i] = t->held.v[i].addr;
+		out->site[i] = t->held.v[i].site;
+		out->shared[i] = t->held.v[i].mode == PV_LOCK_SHARED;
+	}
+}
+
+/* By the owner only; readers may be copying the entry at the same time. */
+static void held_append(struct pv_held_history *h, pv_epoch first, const pv_thread *t)
+{
+	held_entry *x = &h->e[h->n % PV_HELD_HISTORY];
+	__atomic_store_n(&x->seq, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	x->first = first;
+	pv_thread_held_now(t, &x->set);
+	__atomic_store_n(&x->seq, h->n + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->n, h->n + 1, __ATOMIC_RELEASE);
+}
+
+void pv_thread_held_changed(pv_thread *t)
+{
+	struct pv_held_history *h = t->held_hist;
+	if (PV_UNLIKELY(!h)) {
+		/* Mapped, so a thread that locks a few times touches one page;
+		 * entry 0: no lock held before. */
+		h = pv_map(sizeof *h);
+		h->e[0].seq = 1;
+		h->n = 1;
+		__atomic_store_n(&t->held_hist, h, __ATOMIC_RELEASE);
+	}
+	/* The entry first, so whoever sees the new epoch finds its set. */
+	held_append(h, pv_thread_epoch(t) + 1, t);
+	pv_thread_tick(t);
+}
+
+/* t's epochs start again lower (a fork child's new slot): its current set
+ * holds from there, and lookups never go past it to the old slot's. */
+static void held_restart(pv_thread *t)
+{
+	if (t->held_hist)
+		held_append(t->held_hist, pv_thread_epoch(t), t);
+}
+
+int pv_thread_held_at(const pv_thread *t, pv_epoch e, pv_held_set *out)
+{
+	const struct pv_held_history *h = __atomic_load_n(&t->held_hist, __ATOMIC_ACQUIRE);
+	if (!h) {
+		out->n = 0; /* never locked anything */
+		return 0;
+	}
+	uint64_t n = __atomic_load_n(&h->n, __ATOMIC_ACQUIRE);
+	/* Newest first: the first entry that began at or before e is e's. Every
+	 * newer one must still be whole, or e's may have been overwritten. */
+	for (uint64_t i = n; i > 0 && n - i < PV_HELD_HISTORY; i--) {
+		const held_entry *x = &h->e[(i - 1) % PV_HELD_HISTORY];
+		uint64_t s1 = __atomic_load_n(&x->seq, __ATOMIC_ACQUIRE);
+		pv_epoch first = x->first;
+		pv_held_set copy;
+		pv_memcpy(&copy, &x->set, sizeof copy); /* never the intercepted memcpy */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (s1 != i || __atomic_load_n(&x->seq, __ATOMIC_RELAXED) != i)
+			return -1;
+		if (first <= e) {
+			pv_memcpy(out, &copy, sizeof copy);
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -40,6 +40,9 @@ typedef struct pv_thread {
 	int detached, joined;
 	struct pv_thread *prev_in_slot; /* earlier occupant of the slot */
 	struct pv_thread *next;         /* registry list */
+
+	/* The locks held in each epoch, for race reports (pv_thread_held_*). */
+	struct pv_held_history *held_hist; /* NULL until the thread first locks */
 } pv_thread;
 
 extern __thread pv_thread *pv_cur_thread __attribute__((tls_model("initial-exec")));
@@ -72,6 +75,30 @@ pv_thread *pv_thread_by_slot_epoch(uint32_t slot, pv_epoch e);
 pv_thread *pv_thread_by_stack_addr(uintptr_t addr);
 void pv_thread_describe(const pv_thread *t, pv_report_thread *out);
 void pv_thread_set_name(pv_thread *t, const char *name);
+
+/* ---- Locks held at an access, now or in the past ----
+ * Every change of a thread's held set advances its epoch, so one held set
+ * holds for a whole epoch; each change is kept in a ring of the thread's
+ * last PV_HELD_HISTORY held sets, so a race report can say which locks
+ * were held at an access remembered in shadow as (slot, epoch). */
+#define PV_HELD_SET_MAX 4    /* locks kept of one held set; the rest are counted */
+#define PV_HELD_HISTORY 256  /* held sets kept per thread */
+
+typedef struct {
+	int n;                                 /* locks held (may exceed PV_HELD_SET_MAX) */
+	uintptr_t addr[PV_HELD_SET_MAX];       /* outermost first */
+	pv_site site[PV_HELD_SET_MAX];         /* where each was locked */
+	unsigned char shared[PV_HELD_SET_MAX]; /* held for reading (rwlock) */
+} pv_held_set;
+
+/* t's held set (t->held) changed: advance t's epoch and remember the new
+ * set from it on. Called by t only; no allocation but the first time. */
+void pv_thread_held_changed(pv_thread *t);
+/* The locks t holds now (t itself). */
+void pv_thread_held_now(const pv_thread *t, pv_held_set *out);
+/* The locks t held in epoch e, from any thread. Returns -1 when that is no
+ * longer known (the ring moved on), else 0. */
+int pv_thread_held_at(const pv_thread *t, pv_epoch e, pv_held_set *out);
 
 /* fork: the child keeps only the calling thread, which has seen everything. */
 void pv_thread_fork_prepare(void);

@@ -12,6 +12,11 @@
  *     "pvcheck-e2e: findings=N" asks for exactly N findings, "findings>=N"
  *     for N or more; "findings=KIND:N" and "findings>=KIND:N" count only
  *     the findings of KIND (race, deadlock, lock-order, api-misuse).
+ *     "pvcheck-e2e: held=L1,read:L2" on a marked line asks every race stack
+ *     starting there to list just those locks held (by the report's names,
+ *     "read:" for a read lock, "heap" for one in a heap block, in any
+ *     order); held=none for no lock,
+ *     held=unknown for locks no longer known.
  *     A fixture without marks must give {"findings":[]} and exit 0; one
  *     with marks must make `pvcheck run` exit 67 when DEADLOCK is among
  *     them (a deadlock was found), else 66; never by its timeout.
@@ -109,6 +114,7 @@ typedef struct {
 	int line[MAX_MARKS];
 	int kind[MAX_MARKS];     /* index into kinds */
 	int hit[MAX_MARKS];
+	char held[MAX_MARKS][128];  /* held= of the mark's line, or "" */
 	int n;
 	char location[16];
 	char headline[MAX_HEADLINES][128];
@@ -148,8 +154,12 @@ static void read_marks(const char *src, marks *m)
 	memset(m, 0, sizeof *m);
 	while (f && fgets(buf, sizeof buf, f)) {
 		no++;
+		const char *held = strstr(buf, "pvcheck-e2e: held=");
 		for (size_t k = 0; k < NKINDS; k++)
 			if (strstr(buf, kinds[k][0]) && m->n < MAX_MARKS) {
+				if (held)
+					sscanf(held + strlen("pvcheck-e2e: held="), "%127[^ *\n]",
+					       m->held[m->n]);
 				m->kind[m->n] = (int)k;
 				m->line[m->n++] = no;
 			}
@@ -213,9 +223,58 @@ static void frame_text(const cJSON *fr, char *out, size_t len)
 		 fr ? str(fr, "file") : "", fr ? num(fr, "line") : 0);
 }
 
+/* The locks a race stack held, as held= spells them: "none", "unknown", or
+ * each lock's name ("read:" before a read lock's), comma-separated, in the
+ * order held= gives when it has them all. */
+static void held_text(const cJSON *f, const cJSON *stack, const char *want, char *out, size_t len)
+{
+	const cJSON *held = cJSON_GetObjectItemCaseSensitive(stack, "mutexes");
+	if (cJSON_IsNull(held) || !held) {
+		snprintf(out, len, "%s", held ? "unknown" : "(no \"mutexes\")");
+		return;
+	}
+	char names[8][128];
+	int n = 0;
+	const cJSON *h, *mu;
+	cJSON_ArrayForEach(h, held) {
+		const char *name = "?";
+		cJSON_ArrayForEach(mu, cJSON_GetObjectItemCaseSensitive(f, "mutexes"))
+			if (!strcmp(str(mu, "id"), str(h, "id")))
+				name = *str(mu, "name") ? str(mu, "name")
+				       : !strcmp(str(mu, "kind"), "heap") ? "heap" : str(mu, "addr");
+		if (n < 8)
+			snprintf(names[n++], sizeof names[0], "%s%.100s",
+				 strcmp(str(h, "mode"), "read") ? "" : "read:", name);
+	}
+	if (!n) {
+		snprintf(out, len, "none");
+		return;
+	}
+	/* Listed in want's order when want names them all. */
+	char order[8][128];
+	int m = 0, used[8] = {0};
+	char copy[128];
+	snprintf(copy, sizeof copy, "%s", want);
+	for (char *save, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		for (int i = 0; i < n; i++)
+			if (!used[i] && !strcmp(names[i], tok)) {
+				used[i] = 1;
+				memcpy(order[m++], names[i], sizeof order[0]);
+				break;
+			}
+	for (int i = 0; i < n; i++)
+		if (!used[i])
+			memcpy(order[m++], names[i], sizeof order[0]);
+	size_t o = 0;
+	out[0] = 0;
+	for (int i = 0; i < m && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "", order[i]);
+}
+
 /* Frame 0 must be a line marked for kind k; a memcpy/memset interceptor
  * may stand before it. */
-static void check_stack(const cJSON *stack, int k, const char *base, marks *m, int report)
+static void check_stack(const cJSON *f, const cJSON *stack, int k, const char *base, marks *m,
+			int report)
 {
 	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(stack, "frames");
 	const cJSON *fr = cJSON_GetArrayItem(frames, 0);
@@ -224,6 +283,13 @@ static void check_stack(const cJSON *stack, int k, const char *base, marks *m, i
 	int i = fr ? mark_at(m, k, base, fr) : -1;
 	if (i >= 0) {
 		m->hit[i] = 1;
+		char got[512];
+		if (m->held[i][0]) {
+			held_text(f, stack, m->held[i], got, sizeof got);
+			if (strcmp(got, m->held[i]))
+				fail("%s #%d: stack \"%s\" held %s, not %s", kinds[k][1], report,
+				     str(stack, "title"), got, m->held[i]);
+		}
 		return;
 	}
 	char where[512];
@@ -241,7 +307,7 @@ static void check_finding(const cJSON *f, int k, const char *base, marks *m, int
 		     cJSON_GetArraySize(stacks), want);
 	const cJSON *s;
 	cJSON_ArrayForEach(s, stacks)
-		check_stack(s, k, base, m, report);
+		check_stack(f, s, k, base, m, report);
 	if (!m->location[0] || strcmp(kinds[k][1], "race"))
 		return;
 	const cJSON *loc;

@@ -423,6 +423,132 @@ static void test_fork_child_and_halt(void)
 	CU_ASSERT_EQUAL(valid, lines + 2);
 }
 
+static int lock_line;
+
+__attribute__((noinline)) static void lock_site(pv_stack *st)
+{
+	lock_line = __LINE__; pv_stack_unwind(st, 0);
+}
+
+/* The race of make_race, its write holding two locks (one for reading),
+ * its read at a time whose locks are no longer known. */
+static void make_race_with_locks(pv_report *r)
+{
+	make_race(r);
+	r->nmutexes = 2;
+	r->mutexes[0].addr = 0x5000;
+	r->mutexes[0].kind = PV_LOC_GLOBAL;
+	strcpy(r->mutexes[0].name, "queue_lock");
+	r->mutexes[0].start = 0x5000;
+	r->mutexes[0].tid = 1;
+	lock_site(&r->mutexes[0].stack);
+	r->mutexes[1].addr = 0x7b0400002010;
+	r->mutexes[1].kind = PV_LOC_HEAP;
+	r->mutexes[1].start = 0x7b0400002000;
+	r->mutexes[1].size = 64;
+	r->mutexes[1].tid = 2;
+	lock_site(&r->mutexes[1].stack);
+	r->mutexes[1].alloc_tid = 0;
+	alloc_site(&r->mutexes[1].alloc);
+	r->stacks[0].nmutexes = 2;
+	r->stacks[0].mutexes[0] = (pv_report_held){ 0, 1 };
+	r->stacks[0].mutexes[1] = (pv_report_held){ 1, 0 };
+	r->stacks[1].nmutexes = -1;
+}
+
+static void test_text_mutexes(void)
+{
+	pv_report r;
+	char want[256];
+	make_race_with_locks(&r);
+	char *s = report_text(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Write of size 4 at 0x7b0400001234 by thread T1 (mutexes: write M0, read M1):\n    #0 racy_writer /"));
+	/* A set title gets the locks too. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Previous read of size 4 at 0x7b0400001234 by main thread (mutexes: unknown):\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Mutex M0 (0x5000) 'queue_lock', locked by thread T1 at:\n    #0 lock_site "));
+	snprintf(want, sizeof want, "test_report.c:%d:", lock_line);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  Mutex M1 (0x7b0400002010) in a heap block of size 64 at 0x7b0400002000, locked by thread T2 at:\n    #0 lock_site "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  The block was allocated by main thread at:\n    #0 alloc_site "));
+	/* TSan's order: locations, then mutexes, then threads. */
+	const char *loc = strstr(s, "Location is"), *mu = strstr(s, "Mutex M0"), *th = strstr(s, "Thread T1");
+	CU_ASSERT(loc && mu && th && loc < mu && mu < th);
+	free(s);
+
+	/* No lock held: no suffix; more than listed: counted. */
+	make_race(&r);
+	s = report_text(&r, 1);
+	CU_ASSERT_PTR_NULL(strstr(s, "(mutexes:"));
+	CU_ASSERT_PTR_NULL(strstr(s, "  Mutex M"));
+	free(s);
+	make_race_with_locks(&r);
+	r.stacks[0].more_mutexes = 3;
+	s = report_text(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, " by thread T1 (mutexes: write M0, read M1 and 3 more):\n"));
+	free(s);
+}
+
+static void test_json_mutexes(void)
+{
+	pv_report r;
+	make_race_with_locks(&r);
+	cJSON *j = report_to_json(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(j, "stacks");
+	const cJSON *held = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(stacks, 0), "mutexes");
+	CU_ASSERT_FATAL(cJSON_IsArray(held) && cJSON_GetArraySize(held) == 2);
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(held, 0), "id"), "M0");
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(held, 0), "addr"), "0x5000");
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(held, 0), "mode"), "write");
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(held, 1), "id"), "M1");
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(held, 1), "mode"), "read");
+	CU_ASSERT(ends_with(jstr(cJSON_GetArrayItem(stacks, 0), "title"), " (mutexes: write M0, read M1)"));
+	/* Not known any more: null, not an empty list. */
+	CU_ASSERT(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(stacks, 1), "mutexes")));
+
+	const cJSON *mus = cJSON_GetObjectItemCaseSensitive(j, "mutexes");
+	CU_ASSERT_FATAL(cJSON_IsArray(mus) && cJSON_GetArraySize(mus) == 2);
+	const cJSON *m0 = cJSON_GetArrayItem(mus, 0), *m1 = cJSON_GetArrayItem(mus, 1);
+	CU_ASSERT_STRING_EQUAL(jstr(m0, "id"), "M0");
+	CU_ASSERT_STRING_EQUAL(jstr(m0, "kind"), "global");
+	CU_ASSERT_STRING_EQUAL(jstr(m0, "name"), "queue_lock");
+	CU_ASSERT_EQUAL(jnum(m0, "thread"), 1);
+	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(m0, "frames");
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(frames, 0), "function"), "lock_site");
+	CU_ASSERT_STRING_EQUAL(jstr(m1, "kind"), "heap");
+	CU_ASSERT_STRING_EQUAL(jstr(m1, "name"), "");
+	CU_ASSERT_STRING_EQUAL(jstr(m1, "addr"), "0x7b0400002010");
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m1, "frames"), 0), "function"), "lock_site");
+	const cJSON *alloc = cJSON_GetObjectItemCaseSensitive(m1, "allocated");
+	CU_ASSERT_EQUAL(jnum(alloc, "thread"), 0);
+	CU_ASSERT_STRING_EQUAL(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(alloc, "frames"), 0), "function"), "alloc_site");
+	CU_ASSERT_PTR_NULL(cJSON_GetObjectItemCaseSensitive(m0, "allocated"));
+	/* A lock with no known locking stack. */
+	make_race_with_locks(&r);
+	r.mutexes[0].tid = -1;
+	r.mutexes[0].stack.n = 0;
+	char *t = report_text(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\n  Mutex M0 (0x5000) 'queue_lock'.\n"));
+	free(t);
+	cJSON_Delete(j);
+
+	/* Other kinds of report: no "mutexes" on their stacks, an empty table. */
+	make_race(&r);
+	r.kind = PV_REPORT_DEADLOCK;
+	j = report_to_json(&r, 1);
+	stacks = cJSON_GetObjectItemCaseSensitive(j, "stacks");
+	CU_ASSERT_PTR_NULL(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(stacks, 0), "mutexes"));
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "mutexes")), 0);
+	cJSON_Delete(j);
+	/* A race whose accesses held nothing: empty lists. */
+	make_race(&r);
+	j = report_to_json(&r, 1);
+	stacks = cJSON_GetObjectItemCaseSensitive(j, "stacks");
+	held = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(stacks, 1), "mutexes");
+	CU_ASSERT(cJSON_IsArray(held) && cJSON_GetArraySize(held) == 0);
+	cJSON_Delete(j);
+}
+
 const char *pv_suite_name = "report";
 const pv_test pv_tests[] = {
 	{ "json shape of a race", test_json_shape },
@@ -430,6 +556,8 @@ const pv_test pv_tests[] = {
 	{ "json escaping round-trips", test_json_escaping },
 	{ "text in TSan's shape", test_text },
 	{ "text names a global's module", test_text_global_module },
+	{ "text: locks held at each access", test_text_mutexes },
+	{ "json: locks held at each access", test_json_mutexes },
 	{ "emit appends one line", test_emit_appends },
 	{ "emit from threads", test_emit_concurrent },
 	{ "fork child count and halt_on_error", test_fork_child_and_halt },
