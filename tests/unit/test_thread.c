@@ -117,13 +117,13 @@ static void test_overwritten_is_unknown(void)
  * answer is right or "unknown", never another epoch's set. */
 static pv_thread *churner;
 static pv_epoch churn_base;
-static volatile int churn_done;
+static volatile int churn_stop;
 
+/* Until the looker has seen enough: a fixed count may end before it starts. */
 static void *churn(void *arg)
 {
-	for (int i = 0; i < 200000; i++)
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE))
 		lock(churner, 0x1000, PV_LOCK_EXCL), unlock(churner, 0x1000);
-	__atomic_store_n(&churn_done, 1, __ATOMIC_RELEASE);
 	return arg;
 }
 
@@ -135,14 +135,15 @@ static void test_concurrent_lookup(void)
 	CU_ASSERT_FATAL(pthread_create(&th, NULL, churn, NULL) == 0);
 	long wrong = 0, known = 0, unknown = 0;
 	uint64_t r = 88172645463325252ull;
-	while (!__atomic_load_n(&churn_done, __ATOMIC_ACQUIRE)) {
+	for (long tries = 0; known < 20000 && tries < 50000000; tries++) {
 		pv_epoch now = __atomic_load_n(&churner->vc.e[0], __ATOMIC_ACQUIRE);
 		if (now <= churn_base)
 			continue;
 		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-		pv_epoch e = now - r % 600;
-		if (e <= churn_base)
+		pv_epoch back = r % 600; /* unsigned: never past the first epoch */
+		if (back >= now - churn_base)
 			continue;
+		pv_epoch e = now - back;
 		pv_held_set h;
 		if (pv_thread_held_at(churner, e, &h)) {
 			unknown++;
@@ -153,6 +154,7 @@ static void test_concurrent_lookup(void)
 		int want = (e - churn_base) % 2;
 		wrong += h.n != want || (want && h.addr[0] != 0x1000);
 	}
+	__atomic_store_n(&churn_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	CU_ASSERT_EQUAL(wrong, 0);
 	CU_ASSERT(known > 0);
