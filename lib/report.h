@@ -39,9 +39,10 @@ typedef struct {
 	pv_stack created;    /* pthread_create's stack in the parent */
 } pv_report_thread;
 
-/* SHARED: memory other processes map too (name says what it is). */
+/* SHARED: memory other processes map too (name says what it is).
+ * FD: a file descriptor's granule (see fd.h); fd is its number. */
 typedef enum { PV_LOC_NONE, PV_LOC_GLOBAL, PV_LOC_HEAP, PV_LOC_STACK, PV_LOC_SYNC,
-	       PV_LOC_SHARED } pv_loc_kind;
+	       PV_LOC_SHARED, PV_LOC_FD } pv_loc_kind;
 
 typedef struct {
 	pv_loc_kind kind;
@@ -50,7 +51,8 @@ typedef struct {
 	char name[128];      /* global's name; sync object's kind ("mutex") */
 	int tid;             /* heap: allocating thread; stack: owning thread */
 	uint64_t offset;     /* shared: where start lies in the shared object */
-	pv_stack stack;      /* heap: allocation stack; sync: creation/first use */
+	int fd;              /* fd: the descriptor's number */
+	pv_stack stack;      /* heap: allocation stack; sync: creation/first use; fd: creation */
 } pv_report_location;
 
 typedef struct {
@@ -75,8 +77,8 @@ int pv_report_count(void);
  *   "access":"write","size":4,"addr":"0x..","frames":[{"function":..,
  *   "file":..,"line":N,"column":N,"module":..,"pc":"0x.."}]}],
  *  "threads":[{"id":T,"name":..,"parent":P,"running":B,"created":[frames]}],
- *  "locations":[{"kind":"global|heap|stack|sync","start":"0x..","size":N,
- *   "name":..,"thread":T,"frames":[...]}],"note":..} */
+ *  "locations":[{"kind":"global|heap|stack|sync|shared|fd","start":"0x..","size":N,
+ *   "name":..,"thread":T,"frames":[...]}],"note":..}; an fd location has "fd":N. */
 void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb);
 /* The same report as text for people (TSan-like), into sb. */
 void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);
