@@ -15,10 +15,11 @@
  *   path shares the keys of its direction (coarser: may hide a race);
  * - datagram sockets: the receiver's address (for IP, its port alone, since
  *   a receiver bound to the wildcard address gets datagrams sent to any of
- *   its addresses), from sendto's address or the connected peer.
- * Keys are cached per descriptor on first use and forgotten at close.
- * A connect happens before the accept that returns its connection (keyed
- * by the address connected to). */
+ *   its addresses; for an AF_UNIX path, the file it names), from sendto's
+ *   address or the connected peer.
+ * Keys are cached per descriptor on first use and forgotten at close, bind
+ * and connect. A connect happens before the accept that returns its
+ * connection (keyed by the address connected to). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -143,10 +144,15 @@ static int unix_unnamed(const struct sockaddr_storage *a, socklen_t len)
 	return a->ss_family == AF_UNIX && len <= offsetof(struct sockaddr_un, sun_path);
 }
 
+/* How an address is mixed: an IP address by its port alone (a datagram
+ * receiver bound to the wildcard address gets what is sent to any of its
+ * addresses); an AF_UNIX path by the file it names, found with stat (one
+ * side may name it by a relative path, the other by an absolute one). */
+enum { MIX_PORT_ONLY = 1, MIX_FILE = 2 };
+
 /* An address in a form both ends see alike, mixed into *h: an IPv4 address
- * mapped into IPv6 is the IPv4 one. port_only: the port alone (for IP).
- * 0 when the family is not one of ours. */
-static int mix_addr(uint64_t *h, const struct sockaddr *sa, socklen_t len, int port_only)
+ * mapped into IPv6 is the IPv4 one. 0 when the family is not one of ours. */
+static int mix_addr(uint64_t *h, const struct sockaddr *sa, socklen_t len, int how)
 {
 	if (!sa || len < sizeof(sa_family_t))
 		return 0;
@@ -172,10 +178,21 @@ static int mix_addr(uint64_t *h, const struct sockaddr *sa, socklen_t len, int p
 			k = sizeof un->sun_path;
 		/* A path ends at its NUL; an abstract name (leading NUL) is all its bytes. */
 		if (k && un->sun_path[0]) {
+			char path[sizeof un->sun_path + 1];
+			struct stat st;
 			size_t m = 0;
-			while (m < k && un->sun_path[m])
+			while (m < k && un->sun_path[m]) {
+				path[m] = un->sun_path[m];
 				m++;
+			}
+			path[m] = 0;
 			k = m;
+			if ((how & MIX_FILE) && !stat(path, &st)) {
+				*h = mix_bytes(*h, "f", 1);
+				*h = mix_bytes(*h, &st.st_dev, sizeof st.st_dev);
+				*h = mix_bytes(*h, &st.st_ino, sizeof st.st_ino);
+				return 1;
+			}
 		}
 		*h = mix_bytes(*h, "u", 1);
 		*h = mix_bytes(*h, &k, sizeof k);
@@ -184,6 +201,7 @@ static int mix_addr(uint64_t *h, const struct sockaddr *sa, socklen_t len, int p
 	} else {
 		return 0;
 	}
+	int port_only = how & MIX_PORT_ONLY;
 	*h = mix_bytes(*h, port_only ? "p" : n == 4 ? "4" : "6", 1);
 	if (!port_only)
 		*h = mix_bytes(*h, ip, (size_t)n);
@@ -194,7 +212,7 @@ static int mix_addr(uint64_t *h, const struct sockaddr *sa, socklen_t len, int p
 static pv_key dgram_key(const struct sockaddr *to, socklen_t len)
 {
 	uint64_t h = TAG_DGRAM;
-	if (!to || !mix_addr(&h, to, len, to->sa_family != AF_UNIX))
+	if (!to || !mix_addr(&h, to, len, MIX_PORT_ONLY | MIX_FILE))
 		return 0;
 	return pv_key_endpoint(h);
 }
@@ -257,10 +275,11 @@ static int classify(int fd, pv_key *send, pv_key *recv, int *cache)
 	}
 	if (type != SOCK_DGRAM)
 		return PV_FD_CHAN_NONE;
-	/* Not bound yet: its first send binds it. */
-	if (unix_unnamed(&self, sl) || port_of(&self) == 0)
+	/* An IP socket not bound yet is bound by its first send; an unnamed
+	 * AF_UNIX one stays unnamed (until bind) and gets nothing sent to it. */
+	if (port_of(&self) == 0)
 		*cache = 0;
-	else
+	else if (!unix_unnamed(&self, sl))
 		*recv = dgram_key((struct sockaddr *)&self, sl);
 	if (connected)
 		*send = dgram_key((struct sockaddr *)&peer, pl);
@@ -461,7 +480,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		uint64_t h = TAG_CONNECT;
 		fd_use(t, fd, CALLER_PC);
 		if (pv_session_active() && !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) &&
-		    (type == SOCK_STREAM || type == SOCK_SEQPACKET) && mix_addr(&h, addr, len, 0)) {
+		    (type == SOCK_STREAM || type == SOCK_SEQPACKET) && mix_addr(&h, addr, len, MIX_FILE)) {
 			pv_session_release(pv_key_endpoint(h), &t->vc);
 			pv_thread_tick(t);
 		}
@@ -487,7 +506,7 @@ static int accepted(int lfd, int fd, uintptr_t pc)
 		uint64_t h = TAG_CONNECT;
 		fd_use(t, lfd, pc);
 		if (pv_session_active() && !getsockname(fd, (struct sockaddr *)&self, &sl) &&
-		    mix_addr(&h, (struct sockaddr *)&self, sl, 0))
+		    mix_addr(&h, (struct sockaddr *)&self, sl, MIX_FILE))
 			pv_session_acquire(&t->vc, pv_key_endpoint(h));
 		errno = e;
 	}
