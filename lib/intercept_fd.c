@@ -364,6 +364,17 @@ int openat(int dir, const char *path, int flags, ...)
 	return fd;
 }
 
+int openat64(int dir, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	int fd = REAL(openat64)(dir, path, flags, mode);
+	created(fd, CALLER_PC);
+	return fd;
+}
+
 int creat(const char *path, mode_t mode)
 {
 	int fd = REAL(creat)(path, mode);
@@ -547,6 +558,27 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 	return REAL(writev)(fd, iov, n);
 }
 
+/* Files have no channel: pwrite only uses the descriptor and reads the buffer. */
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	pv_thread *t = program_thread();
+	if (t) {
+		fd_use(t, fd, CALLER_PC);
+		read_buf(t, buf, n, CALLER_PC);
+	}
+	return REAL(pwrite)(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
+{
+	pv_thread *t = program_thread();
+	if (t) {
+		fd_use(t, fd, CALLER_PC);
+		read_buf(t, buf, n, CALLER_PC);
+	}
+	return REAL(pwrite64)(fd, buf, n, off);
+}
+
 ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	SENDS(fd, NULL, 0, read_buf(t, buf, n, CALLER_PC));
@@ -589,6 +621,16 @@ ssize_t read(int fd, void *buf, size_t n)
 	RECEIVES(fd, REAL(read)(fd, buf, n), write_buf(t, buf, (size_t)r, CALLER_PC));
 }
 
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	RECEIVES(fd, REAL(pread)(fd, buf, n, off), write_buf(t, buf, (size_t)r, CALLER_PC));
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
+{
+	RECEIVES(fd, REAL(pread64)(fd, buf, n, off), write_buf(t, buf, (size_t)r, CALLER_PC));
+}
+
 ssize_t readv(int fd, const struct iovec *iov, int n)
 {
 	RECEIVES(fd, REAL(readv)(fd, iov, n),
@@ -607,10 +649,26 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, 
 		 write_buf(t, buf, (flags & MSG_TRUNC) && (size_t)r > n ? n : (size_t)r, CALLER_PC));
 }
 
+/* Descriptors passed with SCM_RIGHTS are new here. */
+static void passed_fds(struct msghdr *msg, uintptr_t pc)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			pv_memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+			created(fd, pc);
+		}
+	}
+}
+
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	RECEIVES(fd, REAL(recvmsg)(fd, msg, flags),
-		 write_iov(t, msg->msg_iov, msg->msg_iovlen, (size_t)r, CALLER_PC));
+		 write_iov(t, msg->msg_iov, msg->msg_iovlen, (size_t)r, CALLER_PC);
+		 if (msg->msg_controllen) passed_fds(msg, CALLER_PC));
 }
 
 /* ---- stdio: a stream is its descriptor ---- */
