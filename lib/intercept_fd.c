@@ -2,7 +2,8 @@
  * descriptor read its granule, close writes it, so a close racing with a
  * read is reported; creation forgets the number's past. The calls' buffers
  * are the bytes they read or write. stdio streams are their descriptors:
- * fclose closes, fread/fwrite/fgets/fputs/fprintf use it.
+ * fclose closes, fread/fwrite/fgets/fputs/fprintf use it, and what they
+ * write or read is a message like write's or read's.
  *
  * Messages order their users: through a pipe, FIFO or socket, a write
  * happens before the read that gets its bytes, and a close before the end
@@ -698,6 +699,23 @@ static pv_thread *stream_use(FILE *f, uintptr_t pc)
 	return t;
 }
 
+/* Bytes put in a stream's buffer reach its descriptor later, never before
+ * this: our past so far goes with them. */
+static void stream_send(pv_thread *t, FILE *f)
+{
+	int fd = stream_fd(f);
+	if (t && fd >= 0)
+		sending(t, fd, NULL, 0);
+}
+
+/* After a read from a stream that got bytes or its end. */
+static void stream_got(pv_thread *t, FILE *f, int got)
+{
+	int fd = stream_fd(f);
+	if (t && fd >= 0 && (got || feof(f)))
+		received(t, fd, 0);
+}
+
 FILE *fopen(const char *path, const char *mode)
 {
 	FILE *f = REAL(fopen)(path, mode);
@@ -744,6 +762,7 @@ size_t fread(void *p, size_t size, size_t n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	size_t r = REAL(fread)(p, size, n, f);
+	stream_got(t, f, r > 0);
 	if (t && r)
 		write_buf(t, p, r * size, CALLER_PC);
 	return r;
@@ -753,6 +772,7 @@ size_t __fread_chk(void *p, size_t psize, size_t size, size_t n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	size_t r = REAL(__fread_chk)(p, psize, size, n, f);
+	stream_got(t, f, r > 0);
 	if (t && r)
 		write_buf(t, p, r * size, CALLER_PC);
 	return r;
@@ -763,6 +783,7 @@ size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 	pv_thread *t = stream_use(f, CALLER_PC);
 	if (t)
 		read_buf(t, p, size * n, CALLER_PC);
+	stream_send(t, f);
 	return REAL(fwrite)(p, size, n, f);
 }
 
@@ -778,6 +799,7 @@ char *fgets(char *s, int n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	char *r = REAL(fgets)(s, n, f);
+	stream_got(t, f, r != NULL);
 	if (t && r)
 		write_buf(t, s, str_size(s), CALLER_PC);
 	return r;
@@ -787,6 +809,7 @@ char *__fgets_chk(char *s, size_t size, int n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	char *r = REAL(__fgets_chk)(s, size, n, f);
+	stream_got(t, f, r != NULL);
 	if (t && r)
 		write_buf(t, s, str_size(s), CALLER_PC);
 	return r;
@@ -797,6 +820,7 @@ int fputs(const char *s, FILE *f)
 	pv_thread *t = stream_use(f, CALLER_PC);
 	if (t)
 		read_buf(t, s, str_size(s), CALLER_PC);
+	stream_send(t, f);
 	return REAL(fputs)(s, f);
 }
 
@@ -805,12 +829,13 @@ int puts(const char *s)
 	pv_thread *t = stream_use(stdout, CALLER_PC);
 	if (t)
 		read_buf(t, s, str_size(s), CALLER_PC);
+	stream_send(t, stdout);
 	return REAL(puts)(s);
 }
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	stream_use(f, CALLER_PC);
+	stream_send(stream_use(f, CALLER_PC), f);
 	return REAL(vfprintf)(f, fmt, ap);
 }
 
@@ -818,7 +843,7 @@ int fprintf(FILE *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	stream_use(f, CALLER_PC);
+	stream_send(stream_use(f, CALLER_PC), f);
 	int r = REAL(vfprintf)(f, fmt, ap);
 	va_end(ap);
 	return r;
@@ -826,7 +851,7 @@ int fprintf(FILE *f, const char *fmt, ...)
 
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
-	stream_use(f, CALLER_PC);
+	stream_send(stream_use(f, CALLER_PC), f);
 	return REAL(__vfprintf_chk)(f, flag, fmt, ap);
 }
 
@@ -834,7 +859,7 @@ int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	stream_use(f, CALLER_PC);
+	stream_send(stream_use(f, CALLER_PC), f);
 	int r = REAL(__vfprintf_chk)(f, flag, fmt, ap);
 	va_end(ap);
 	return r;
@@ -842,7 +867,7 @@ int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 
 int vprintf(const char *fmt, va_list ap)
 {
-	stream_use(stdout, CALLER_PC);
+	stream_send(stream_use(stdout, CALLER_PC), stdout);
 	return REAL(vfprintf)(stdout, fmt, ap);
 }
 
@@ -850,7 +875,7 @@ int printf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	stream_use(stdout, CALLER_PC);
+	stream_send(stream_use(stdout, CALLER_PC), stdout);
 	int r = REAL(vfprintf)(stdout, fmt, ap);
 	va_end(ap);
 	return r;
@@ -860,8 +885,15 @@ int __printf_chk(int flag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	stream_use(stdout, CALLER_PC);
+	stream_send(stream_use(stdout, CALLER_PC), stdout);
 	int r = REAL(__vfprintf_chk)(stdout, flag, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+int fflush(FILE *f)
+{
+	if (f)
+		stream_send(stream_use(f, CALLER_PC), f);
+	return REAL(fflush)(f);
 }
