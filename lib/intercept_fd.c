@@ -674,12 +674,11 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 /* ---- stdio: a stream is its descriptor ---- */
 
+/* clang's _FORTIFY_SOURCE turns printf and fprintf into these (not reads). */
 extern int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
 extern int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
 extern int __vprintf_chk(int flag, const char *fmt, va_list ap);
 extern int __printf_chk(int flag, const char *fmt, ...);
-extern char *__fgets_chk(char *s, size_t size, int n, FILE *f);
-extern size_t __fread_chk(void *p, size_t psize, size_t size, size_t n, FILE *f);
 
 static int stream_fd(FILE *f)
 {
@@ -768,16 +767,6 @@ size_t fread(void *p, size_t size, size_t n, FILE *f)
 	return r;
 }
 
-size_t __fread_chk(void *p, size_t psize, size_t size, size_t n, FILE *f)
-{
-	pv_thread *t = stream_use(f, CALLER_PC);
-	size_t r = REAL(__fread_chk)(p, psize, size, n, f);
-	stream_got(t, f, r > 0);
-	if (t && r)
-		write_buf(t, p, r * size, CALLER_PC);
-	return r;
-}
-
 size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
@@ -799,16 +788,6 @@ char *fgets(char *s, int n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	char *r = REAL(fgets)(s, n, f);
-	stream_got(t, f, r != NULL);
-	if (t && r)
-		write_buf(t, s, str_size(s), CALLER_PC);
-	return r;
-}
-
-char *__fgets_chk(char *s, size_t size, int n, FILE *f)
-{
-	pv_thread *t = stream_use(f, CALLER_PC);
-	char *r = REAL(__fgets_chk)(s, size, n, f);
 	stream_got(t, f, r != NULL);
 	if (t && r)
 		write_buf(t, s, str_size(s), CALLER_PC);
