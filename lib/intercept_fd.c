@@ -383,6 +383,20 @@ int creat(const char *path, mode_t mode)
 	return fd;
 }
 
+int mkstemp(char *tmpl)
+{
+	int fd = REAL(mkstemp)(tmpl);
+	created(fd, CALLER_PC);
+	return fd;
+}
+
+int mkostemp(char *tmpl, int flags)
+{
+	int fd = REAL(mkostemp)(tmpl, flags);
+	created(fd, CALLER_PC);
+	return fd;
+}
+
 int socket(int domain, int type, int protocol)
 {
 	int fd = REAL(socket)(domain, type, protocol);
@@ -725,6 +739,13 @@ FILE *fopen(const char *path, const char *mode)
 FILE *fopen64(const char *path, const char *mode)
 {
 	FILE *f = REAL(fopen64)(path, mode);
+	created(stream_fd(f), CALLER_PC);
+	return f;
+}
+
+FILE *tmpfile(void)
+{
+	FILE *f = REAL(tmpfile)();
 	created(stream_fd(f), CALLER_PC);
 	return f;
 }
