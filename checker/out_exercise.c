@@ -51,6 +51,8 @@ static char *describe(const cJSON *finding, const char *root)
 		pvc_buf_puts(&b, " on a heap block");
 	else if (where && !strcmp(where, "stack"))
 		pvc_buf_puts(&b, " on a thread's stack");
+	else if (where && !strcmp(where, "fd") && var && *var)
+		pvc_buf_printf(&b, " on %s", var);
 	pvc_list seen = {0};
 	const cJSON *st;
 	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(finding, "stacks")) {

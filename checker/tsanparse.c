@@ -222,6 +222,8 @@ static cJSON *location_of(const char *title)
 		kind = "stack";
 	else if (!strncmp(title, "Mutex ", 6))
 		kind = "sync";
+	else if (strstr(title, "Location is file descriptor"))
+		kind = "fd";
 	cJSON_AddStringToObject(l, "kind", kind);
 	const char *q = strchr(title, '\'');
 	if (q && strchr(q + 1, '\'')) {
@@ -230,6 +232,12 @@ static cJSON *location_of(const char *title)
 		cJSON_AddStringToObject(l, "name", name);
 	} else if (!strcmp(kind, "sync")) {
 		cJSON_AddStringToObject(l, "name", "mutex");
+	} else if (!strcmp(kind, "fd")) {
+		int fd = atoi(strstr(title, "descriptor") + strlen("descriptor"));
+		char name[48];
+		snprintf(name, sizeof name, "file descriptor %d", fd);
+		cJSON_AddStringToObject(l, "name", name);
+		cJSON_AddNumberToObject(l, "fd", fd);
 	}
 	const char *sz = strstr(title, "of size ");
 	cJSON_AddNumberToObject(l, "size", sz ? atoi(sz + 8) : 0);

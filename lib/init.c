@@ -59,6 +59,7 @@ void pv_runtime_init(void)
 			pv_session_acquire(&t->vc, pv_key_handoff(h));
 		pv_dl_thread_start(t);
 		pv_process_init();
+		pv_descriptors_init();
 		atexit(at_exit);
 		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	}

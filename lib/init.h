@@ -7,6 +7,8 @@ void pv_runtime_init(void);
 int pv_runtime_ready(void);
 /* Register the runtime's fork handlers (intercept_process.c). */
 void pv_process_init(void);
+/* Register the descriptor model's fork handler (intercept_fd.c). */
+void pv_descriptors_init(void);
 /* The process is ending (exit, _exit): leave its clock for whoever waits for it. */
 void pv_runtime_exiting(void);
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include "access.h"
 #include "base.h"
+#include "fd.h"
 #include "heap.h"
 #include "race.h"
 #include "report.h"
@@ -86,7 +87,17 @@ static void describe_location(pv_report *r, uintptr_t addr)
 	size_t size;
 	int tid;
 	pv_ctx ctx;
-	if (!pv_heap_find(addr, &start, &size, &tid, &ctx, &pc)) {
+	int fd;
+	if (pv_fd_find(addr, &fd, &tid, &ctx, &pc)) {
+		l->kind = PV_LOC_FD;
+		l->fd = fd;
+		l->start = addr;
+		l->size = 8;
+		l->tid = tid;
+		snprintf(l->name, sizeof l->name, "file descriptor %d", fd);
+		if (pc)
+			pv_ctx_expand(ctx, pc, &l->stack);
+	} else if (!pv_heap_find(addr, &start, &size, &tid, &ctx, &pc)) {
 		l->kind = PV_LOC_HEAP;
 		l->start = start;
 		l->size = size;

@@ -32,6 +32,7 @@ static const char *loc_kind_name(pv_loc_kind k)
 	case PV_LOC_STACK: return "stack";
 	case PV_LOC_SYNC: return "sync";
 	case PV_LOC_SHARED: return "shared";
+	case PV_LOC_FD: return "fd";
 	case PV_LOC_NONE: break;
 	}
 	return "none";
@@ -180,6 +181,17 @@ static void put_location_text(pv_strbuf *sb, const pv_report_location *l)
 		pv_sb_printf(sb, "  Location is %s, shared with other processes: mapped at 0x%lx, "
 			     "size %zu, offset %llu in it.\n", l->name, (unsigned long)l->start, l->size,
 			     (unsigned long long)l->offset);
+		break;
+	case PV_LOC_FD:
+		pv_sb_printf(sb, "  Location is file descriptor %d", l->fd);
+		if (l->stack.n > 0) {
+			pv_sb_puts(sb, " created by ");
+			put_thread_ref(sb, l->tid);
+			pv_sb_puts(sb, " at:\n");
+			put_stack_text(sb, &l->stack);
+		} else {
+			pv_sb_puts(sb, ".\n");
+		}
 		break;
 	case PV_LOC_NONE:
 		break;
@@ -449,6 +461,8 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 		pv_sb_json_string(sb, l->name);
 		if (l->kind == PV_LOC_SHARED)
 			pv_sb_printf(sb, ",\"offset\":%llu", (unsigned long long)l->offset);
+		if (l->kind == PV_LOC_FD)
+			pv_sb_printf(sb, ",\"fd\":%d", l->fd);
 		pv_sb_printf(sb, ",\"thread\":%d,\"frames\":", l->tid);
 		put_frames_json(sb, &l->stack);
 		pv_sb_putc(sb, '}');

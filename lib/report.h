@@ -52,9 +52,10 @@ typedef struct {
 	pv_stack created;    /* pthread_create's stack in the parent */
 } pv_report_thread;
 
-/* SHARED: memory other processes map too (name says what it is). */
+/* SHARED: memory other processes map too (name says what it is).
+ * FD: a file descriptor's granule (see fd.h); fd is its number. */
 typedef enum { PV_LOC_NONE, PV_LOC_GLOBAL, PV_LOC_HEAP, PV_LOC_STACK, PV_LOC_SYNC,
-	       PV_LOC_SHARED } pv_loc_kind;
+	       PV_LOC_SHARED, PV_LOC_FD } pv_loc_kind;
 
 typedef struct {
 	pv_loc_kind kind;
@@ -63,7 +64,8 @@ typedef struct {
 	char name[128];      /* global's name; sync object's kind ("mutex") */
 	int tid;             /* heap: allocating thread; stack: owning thread */
 	uint64_t offset;     /* shared: where start lies in the shared object */
-	pv_stack stack;      /* heap: allocation stack; sync: creation/first use */
+	int fd;              /* fd: the descriptor's number */
+	pv_stack stack;      /* heap: allocation stack; sync: creation/first use; fd: creation */
 } pv_report_location;
 
 /* A lock some stack's access held, named as the program names it, with
@@ -105,8 +107,8 @@ int pv_report_count(void);
  *   "file":..,"line":N,"column":N,"module":..,"pc":"0x.."}],
  *   "mutexes":[{"id":"M0","addr":"0x..","mode":"write|read"}]}],
  *  "threads":[{"id":T,"name":..,"parent":P,"running":B,"created":[frames]}],
- *  "locations":[{"kind":"global|heap|stack|sync","start":"0x..","size":N,
- *   "name":..,"thread":T,"frames":[...]}],
+ *  "locations":[{"kind":"global|heap|stack|sync|shared|fd","start":"0x..","size":N,
+ *   "name":..,"thread":T,"frames":[...]}] (an fd location has "fd":N),
  *  "mutexes":[{"id":"M0","addr":"0x..","kind":"global|heap|none","name":..,
  *   "thread":T,"frames":[...],"allocated":{"thread":T,"frames":[...]}}],"note":..}
  * A race's stacks always have "mutexes": the locks held at that access

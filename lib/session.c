@@ -402,6 +402,7 @@ pv_key pv_key_memory(uint32_t object, uint64_t offset, int which)
 
 pv_key pv_key_exit(pid_t pid) { return 2ull << 60 | (uint32_t)pid; }
 pv_key pv_key_handoff(uint32_t id) { return 4ull << 60 | id; }
+pv_key pv_key_endpoint(uint64_t hash) { return 5ull << 60 | (pv_mix64(hash) >> 4); }
 
 pv_key pv_key_file(dev_t dev, ino_t ino)
 {

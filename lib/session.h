@@ -48,6 +48,8 @@ pv_key pv_key_memory(uint32_t object, uint64_t offset, int which);
 pv_key pv_key_exit(pid_t pid);
 pv_key pv_key_file(dev_t dev, ino_t ino);
 pv_key pv_key_handoff(uint32_t id);
+/* A socket endpoint or direction, by a hash of its addresses (intercept_fd.c). */
+pv_key pv_key_endpoint(uint64_t hash);
 
 /* Ids of shared memory objects: a new anonymous one, or a file's. */
 uint32_t pv_session_new_object(void);
