@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include "access.h"
 #include "deadlock.h"
 #include "init.h"
 #include "intercept.h"
@@ -28,11 +29,27 @@ static void release(const volatile void *obj, pv_sync_clock which)
 		pv_sync_release(t, A(obj), which);
 }
 
-/* A new object at this address owes nothing to an old one there. */
-static void fresh(const volatile void *obj, size_t size)
+/* The object's own memory, as ThreadSanitizer sees it: init and destroy
+ * write its first byte, every other call reads it atomically. Uses never
+ * race with each other, but a destroy, init, memset or free that nothing
+ * orders after a use does. A statically initialised object is first seen
+ * at its first use: no write. */
+static void touch(const volatile void *obj, const char *noun, int is_write, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (!t)
+		return;
+	pv_sync_set_kind(A(obj), noun);
+	pv_access(t, A(obj), 1, is_write, !is_write, pc);
+}
+
+/* A new object at this address owes nothing to an old one there: no
+ * clocks, owners, lock order or waiters. Its init writes its memory. */
+static void fresh(const volatile void *obj, size_t size, const char *noun, uintptr_t pc)
 {
 	pv_sync_forget(A(obj), size);
 	pv_dl_forget(A(obj), size);
+	touch(obj, noun, 1, pc);
 }
 
 /* Misuse checks before a destroy; EBUSY when it must not go ahead. */
@@ -186,13 +203,14 @@ int pthread_setname_np(pthread_t th, const char *name)
 
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 {
-	fresh(m, sizeof *m);
+	fresh(m, sizeof *m, "mutex", CALLER_PC);
 	return REAL(pthread_mutex_init)(m, a);
 }
 
 int pthread_mutex_destroy(pthread_mutex_t *m)
 {
 	destroying(m, PV_DL_MUTEX, CALLER_PC);
+	touch(m, "mutex", 1, CALLER_PC);
 	return destroyed(m, sizeof *m, PV_DL_MUTEX, REAL(pthread_mutex_destroy)(m));
 }
 
@@ -208,44 +226,61 @@ static pv_relock relock_of(const pthread_mutex_t *m)
 
 /* Wraps every lock acquisition: deadlock bookkeeping around the real call,
  * then the acquire of the lock's clock. */
-#define LOCK(obj, mode, kind, relock, blocking, call)                                      	({                                                                                 		pv_thread *t_ = pv_cur();                                                  		int on_ = t_ && !t_->ignore;                                               		uintptr_t pc_ = CALLER_PC;                                                 		if (on_)                                                                   			pv_dl_before_lock(t_, A(obj), mode, kind, relock, blocking, pc_);  		int r_ = (call);                                                           		int got_ = r_ == 0 || r_ == EOWNERDEAD;                                    		if (on_)                                                                   			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           		if (got_)                                                                  			acquire(obj, PV_CLOCK_MAIN);                                       		r_;                                                                        	})
+#define LOCK(obj, noun, mode, kind, relock, blocking, call)                                      \
+	({                                                                                 \
+		pv_thread *t_ = pv_cur();                                                  \
+		int on_ = t_ && !t_->ignore;                                               \
+		uintptr_t pc_ = CALLER_PC;                                                 \
+		if (on_)                                                                   \
+			pv_dl_before_lock(t_, A(obj), mode, kind, relock, blocking, pc_);  \
+		int r_ = (call);                                                           \
+		int got_ = r_ == 0 || r_ == EOWNERDEAD;                                    \
+		if (on_)                                                                   \
+			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           \
+		if (got_) {                                                                \
+			acquire(obj, PV_CLOCK_MAIN);                                       \
+			touch(obj, noun, 0, pc_);                                          \
+		}                                                                          \
+		r_;                                                                        \
+	})
 
 /* Before every release: the deadlock side, then the clock's release into
  * the side the thread held. */
-static void unlocking(const volatile void *obj, uintptr_t pc)
+static void unlocking(const volatile void *obj, const char *noun, uintptr_t pc)
 {
 	pv_thread *t = program_thread();
 	if (!t)
 		return;
+	touch(obj, noun, 0, pc);
 	int mode = pv_dl_before_unlock(t, A(obj), pc);
 	pv_sync_release(t, A(obj), mode == PV_LOCK_SHARED ? PV_CLOCK_READ : PV_CLOCK_MAIN);
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_clocklock)(m, clk, abstime));
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	unlocking(m, CALLER_PC);
+	unlocking(m, "mutex", CALLER_PC);
 	return REAL(pthread_mutex_unlock)(m);
 }
 
@@ -253,48 +288,56 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
 
 int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
-	fresh(s, sizeof *s);
+	fresh(s, sizeof *s, "spinlock", CALLER_PC);
 	return REAL(pthread_spin_init)(s, pshared);
 }
 
 int pthread_spin_destroy(pthread_spinlock_t *s)
 {
 	destroying(s, PV_DL_SPIN, CALLER_PC);
+	touch(s, "spinlock", 1, CALLER_PC);
 	return destroyed(s, sizeof *s, PV_DL_SPIN, REAL(pthread_spin_destroy)(s));
 }
 
 int pthread_spin_lock(pthread_spinlock_t *s)
 {
-	return LOCK(s, PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
+	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *s)
 {
-	return LOCK(s, PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 0,
+	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 0,
 		    REAL(pthread_spin_trylock)(s));
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *s)
 {
-	unlocking(s, CALLER_PC);
+	unlocking(s, "spinlock", CALLER_PC);
 	return REAL(pthread_spin_unlock)(s);
 }
 
 /* ---- rwlocks ---- */
 
 /* Readers release into the read clock, which only writers acquire. */
-#define RDLOCK(l, blocking, call) LOCK(l, PV_LOCK_SHARED, PV_WAIT_RDLOCK, PV_RELOCK_DEADLOCKS, blocking, call)
-#define WRLOCK(l, blocking, call)                                                          	({                                                                                 		int w_ = LOCK(l, PV_LOCK_EXCL, PV_WAIT_WRLOCK, PV_RELOCK_DEADLOCKS, blocking, call); 		if (w_ == 0)                                                               			acquire(l, PV_CLOCK_READ);                                         		w_;                                                                        	})
+#define RDLOCK(l, blocking, call) LOCK(l, "rwlock", PV_LOCK_SHARED, PV_WAIT_RDLOCK, PV_RELOCK_DEADLOCKS, blocking, call)
+#define WRLOCK(l, blocking, call)                                                          \
+	({                                                                                 \
+		int w_ = LOCK(l, "rwlock", PV_LOCK_EXCL, PV_WAIT_WRLOCK, PV_RELOCK_DEADLOCKS, blocking, call); \
+		if (w_ == 0)                                                               \
+			acquire(l, PV_CLOCK_READ);                                         \
+		w_;                                                                        \
+	})
 
 int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
 {
-	fresh(l, sizeof *l);
+	fresh(l, sizeof *l, "rwlock", CALLER_PC);
 	return REAL(pthread_rwlock_init)(l, a);
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
 	destroying(l, PV_DL_RWLOCK, CALLER_PC);
+	touch(l, "rwlock", 1, CALLER_PC);
 	return destroyed(l, sizeof *l, PV_DL_RWLOCK, REAL(pthread_rwlock_destroy)(l));
 }
 
@@ -340,7 +383,7 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct ti
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	unlocking(l, CALLER_PC);
+	unlocking(l, "rwlock", CALLER_PC);
 	return REAL(pthread_rwlock_unlock)(l);
 }
 
@@ -348,13 +391,14 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
 
 int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {
-	fresh(c, sizeof *c);
+	fresh(c, sizeof *c, "condition variable", CALLER_PC);
 	return REAL_V(pthread_cond_init, "GLIBC_2.3.2")(c, a);
 }
 
 int pthread_cond_destroy(pthread_cond_t *c)
 {
 	int busy = destroying(c, PV_DL_COND, CALLER_PC);
+	touch(c, "condition variable", 1, CALLER_PC);
 	if (busy)
 		return busy;
 	return destroyed(c, sizeof *c, PV_DL_COND, REAL_V(pthread_cond_destroy, "GLIBC_2.3.2")(c));
@@ -362,12 +406,14 @@ int pthread_cond_destroy(pthread_cond_t *c)
 
 int pthread_cond_signal(pthread_cond_t *c)
 {
+	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
 	return REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c);
 }
 
 int pthread_cond_broadcast(pthread_cond_t *c)
 {
+	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
 	return REAL_V(pthread_cond_broadcast, "GLIBC_2.3.2")(c);
 }
@@ -386,6 +432,8 @@ static int woken(pthread_cond_t *c, pthread_mutex_t *m, int r)
 		int on_ = t_ != NULL;                                                      \
 		if (on_)                                                                   \
 			pv_dl_cond_wait_begin(t_, A(c), A(m), timed, CALLER_PC);           \
+		touch(c, "condition variable", 0, CALLER_PC);                             \
+		touch(m, "mutex", 0, CALLER_PC);                                           \
 		release(m, PV_CLOCK_MAIN);                                                 \
 		int r_ = (call);                                                           \
 		if (on_)                                                                   \
@@ -413,18 +461,21 @@ int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 
 int sem_init(sem_t *s, int pshared, unsigned value)
 {
-	fresh(s, sizeof *s);
+	fresh(s, sizeof *s, "semaphore", CALLER_PC);
 	return REAL(sem_init)(s, pshared, value);
 }
 
 int sem_destroy(sem_t *s)
 {
-	fresh(s, sizeof *s);
+	touch(s, "semaphore", 1, CALLER_PC);
+	pv_sync_forget(A(s), sizeof *s);
+	pv_dl_forget(A(s), sizeof *s);
 	return REAL(sem_destroy)(s);
 }
 
 int sem_post(sem_t *s)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	release(s, PV_CLOCK_MAIN);
 	return REAL(sem_post)(s);
 }
@@ -451,21 +502,25 @@ static int sem_got(sem_t *s, int r)
 
 int sem_wait(sem_t *s)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, WATCHED(PV_WAIT_SEM, s, REAL(sem_wait)(s)));
 }
 
 int sem_trywait(sem_t *s)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_trywait)(s));
 }
 
 int sem_timedwait(sem_t *s, const struct timespec *t)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_timedwait)(s, t));
 }
 
 int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_clockwait)(s, c, t));
 }
 
@@ -473,19 +528,22 @@ int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 
 int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned n)
 {
-	fresh(b, sizeof *b);
+	fresh(b, sizeof *b, "barrier", CALLER_PC);
 	return REAL(pthread_barrier_init)(b, a, n);
 }
 
 int pthread_barrier_destroy(pthread_barrier_t *b)
 {
-	fresh(b, sizeof *b);
+	touch(b, "barrier", 1, CALLER_PC);
+	pv_sync_forget(A(b), sizeof *b);
+	pv_dl_forget(A(b), sizeof *b);
 	return REAL(pthread_barrier_destroy)(b);
 }
 
 /* Everything before any thread's arrival happens before every departure. */
 int pthread_barrier_wait(pthread_barrier_t *b)
 {
+	touch(b, "barrier", 0, CALLER_PC);
 	release(b, PV_CLOCK_MAIN);
 	int r = WATCHED(PV_WAIT_BARRIER, b, REAL(pthread_barrier_wait)(b));
 	acquire(b, PV_CLOCK_MAIN);

@@ -10,6 +10,7 @@ typedef struct sync_obj {
 	uintptr_t addr;
 	struct sync_obj *next;
 	pv_vc clock[2];
+	const char *kind;   /* set by pthread interceptors; NULL for atomics */
 } sync_obj;
 
 typedef struct {
@@ -122,6 +123,26 @@ void pv_sync_peek_clock(uintptr_t addr, pv_vc *into)
 	if (o)
 		pv_vc_join(into, &o->clock[PV_CLOCK_MAIN]);
 	pv_lock_release(&b->lock);
+}
+
+void pv_sync_set_kind(uintptr_t addr, const char *kind)
+{
+	bucket *b = bucket_of(addr);
+	pv_lock_acquire(&b->lock);
+	find_or_create(b, addr)->kind = kind;
+	pv_lock_release(&b->lock);
+}
+
+const char *pv_sync_kind(uintptr_t addr)
+{
+	bucket *b = bucket_of(addr);
+	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
+		return NULL;
+	pv_lock_acquire(&b->lock);
+	sync_obj *o = find(b, addr);
+	const char *k = o ? o->kind : NULL;
+	pv_lock_release(&b->lock);
+	return k;
 }
 
 static void forget_in(bucket *b, uintptr_t lo, uintptr_t hi)
