@@ -464,6 +464,51 @@ static void wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, pv_sit
 
 /* ---- the interceptors' side ---- */
 
+/* A lock the thread's list says it holds, but whose ownership was
+ * forgotten since: the object was destroyed, initialised again or freed,
+ * so the lock held is gone and the one at that address is new. (A thread
+ * in a condition wait has handed its mutex back too, but makes no call.) */
+static int stale(const pv_thread *t, uintptr_t m)
+{
+	int holders[PV_WG_MAX_HOLDERS];
+	int n = pv_wg_holders(m, holders, PV_WG_MAX_HOLDERS);
+	for (int i = 0; i < n && i < PV_WG_MAX_HOLDERS; i++)
+		if (holders[i] == t->tid)
+			return 0;
+	return n < PV_WG_MAX_HOLDERS; /* more holders than listed: cannot tell */
+}
+
+static void drop_held(pv_thread *t, uintptr_t m)
+{
+	pv_lock_mode mode;
+	while (pv_held_pop(&t->held, m, &mode))
+		;
+}
+
+/* The thread's entry for m, after dropping it if it is stale. */
+static const pv_held_lock *held_now(pv_thread *t, uintptr_t m)
+{
+	const pv_held_lock *h = pv_held_find(&t->held, m);
+	if (h && pv_options()->detect_deadlocks && stale(t, m)) {
+		drop_held(t, m);
+		h = NULL;
+	}
+	return h;
+}
+
+/* At exit: drop every stale entry, and the locks that lived in the
+ * thread's own stack, which are gone with its frames. */
+static void drop_stale(pv_thread *t)
+{
+	for (int i = 0; i < pv_held_count(&t->held);) {
+		uintptr_t m = t->held.v[i].addr;
+		if ((m >= t->stk_lo && m < t->stk_hi) || stale(t, m))
+			drop_held(t, m); /* entries after i moved: look at i again */
+		else
+			i++;
+	}
+}
+
 void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kind kind,
 		       pv_relock relock, int blocking, uintptr_t pc)
 {
@@ -474,7 +519,7 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 		report_misuse(t, "lock of a destroyed lock", m, pc, NULL);
 	if (ninherited)
 		check_inherited(t, m, pc);
-	const pv_held_lock *h = pv_held_find(&t->held, m);
+	const pv_held_lock *h = held_now(t, m);
 	int rw = kind == PV_WAIT_RDLOCK || kind == PV_WAIT_WRLOCK;
 	/* An rwlock's relock depends on both sides: more read locks are fine;
 	 * glibc refuses its writer any second lock (EDEADLK); a reader asking
@@ -653,6 +698,8 @@ void pv_dl_thread_start(pv_thread *t)
 /* pc: where pthread_exit was called, or 0 when the thread function returned. */
 void pv_dl_thread_exit(pv_thread *t, uintptr_t pc)
 {
+	if (pv_options()->detect_deadlocks && pv_held_count(&t->held))
+		drop_stale(t);
 	if (pv_options()->detect_deadlocks && pv_held_count(&t->held)) {
 		t->ignore++;
 		const pv_held_lock *h = &t->held.v[0];
