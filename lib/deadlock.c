@@ -220,11 +220,20 @@ static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintp
 /* ---- objects whose state makes a call wrong: destroyed locks, and
  * condition variables with waiters (and the mutex they wait with) ---- */
 
+/* A thread inside a condition wait; woken once a signal or broadcast has
+ * picked it: from then on it waits for the mutex, not the condition. */
+typedef struct waiter {
+	int tid;
+	int woken;
+	struct waiter *next; /* newest first */
+} waiter;
+
 typedef struct obj {
 	uintptr_t addr;
 	struct obj *next;
 	int destroyed;      /* a lock destroyed and not initialised again */
 	int waiters;        /* a condvar's current waiters */
+	waiter *wl;         /* ... each of them */
 	uintptr_t mutex;    /* ... and the mutex they wait with */
 	int mutex_tid;      /* the first waiter with it */
 	pv_site mutex_site;
@@ -254,12 +263,22 @@ static obj *oget(uintptr_t addr)
 	return *p;
 }
 
+static void ofree(obj *o)
+{
+	while (o->wl) {
+		waiter *w = o->wl;
+		o->wl = w->next;
+		pv_free(w);
+	}
+	pv_free(o);
+}
+
 static void odrop_if_idle(uintptr_t addr)
 {
 	obj **p = oslot(addr), *o = *p;
 	if (o && !o->destroyed && !o->waiters) {
 		*p = o->next;
-		pv_free(o);
+		ofree(o);
 		__atomic_store_n(&nobjs, nobjs - 1, __ATOMIC_RELAXED);
 	}
 }
@@ -274,7 +293,7 @@ static void oforget(uintptr_t addr, size_t size)
 			obj *o = *p;
 			if (o->addr >= addr && o->addr - addr < size) {
 				*p = o->next;
-				pv_free(o);
+				ofree(o);
 				nobjs--;
 			} else {
 				p = &o->next;
@@ -306,9 +325,13 @@ int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
 	int busy = 0;
 	t->ignore++;
 	if (kind == PV_DL_COND) {
+		/* Only a thread still blocked on the condition counts: woken
+		 * waiters are re-acquiring the mutex, which POSIX allows. */
 		pv_lock_acquire(&olock);
 		obj *o = *oslot(addr);
-		int waiters = o ? o->waiters : 0;
+		int waiters = 0;
+		for (waiter *w = o ? o->wl : NULL; w; w = w->next)
+			waiters += !w->woken;
 		pv_lock_release(&olock);
 		if (waiters) {
 			pv_report *r = misuse(t, "destroy of a condition variable with waiters", addr, pc);
@@ -624,6 +647,9 @@ static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t
 		o->mutex_site = site_at(t, pc);
 	}
 	o->waiters++;
+	waiter *w = pv_alloc(sizeof *w);
+	*w = (waiter){ t->tid, 0, o->wl };
+	o->wl = w;
 	pv_lock_release(&olock);
 	if (!other)
 		return;
@@ -639,12 +665,37 @@ static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t
 	emit(r);
 }
 
-static void cond_waiter_remove(uintptr_t cond)
+static void cond_waiter_remove(uintptr_t cond, int tid)
 {
 	pv_lock_acquire(&olock);
 	obj *o = *oslot(cond);
+	for (waiter **p = o ? &o->wl : NULL; p && *p; p = &(*p)->next)
+		if ((*p)->tid == tid) {
+			waiter *w = *p;
+			*p = w->next;
+			pv_free(w);
+			break;
+		}
 	if (o && o->waiters && !--o->waiters)
 		odrop_if_idle(cond);
+	pv_lock_release(&olock);
+}
+
+void pv_dl_cond_wake(uintptr_t cond, int all)
+{
+	if (!pv_options()->detect_deadlocks || !__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&olock);
+	obj *o = *oslot(cond);
+	waiter *oldest = NULL;
+	for (waiter *w = o ? o->wl : NULL; w; w = w->next)
+		if (!w->woken) {
+			if (all)
+				w->woken = 1;
+			oldest = w;
+		}
+	if (oldest)
+		oldest->woken = 1;
 	pv_lock_release(&olock);
 }
 
@@ -669,7 +720,7 @@ void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed)
 {
 	if (!pv_options()->detect_deadlocks)
 		return;
-	cond_waiter_remove(cond);
+	cond_waiter_remove(cond, t->tid);
 	if (!timed)
 		pv_wg_wait_end(t->tid);
 	pv_wg_owner_acquire(t->tid, m, PV_LOCK_EXCL);

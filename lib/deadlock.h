@@ -24,6 +24,9 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc);
 /* Condition waits release and retake m around the wait. */
 void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed, uintptr_t pc);
 void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed);
+/* A signal (all = 0: the longest waiting) or broadcast wakes waiters of
+ * cond: they no longer block on it, only on its mutex. */
+void pv_dl_cond_wake(uintptr_t cond, int all);
 /* Other blocking waits: join (object = the target's tid), semaphore, barrier. */
 void pv_dl_wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, uintptr_t pc);
 void pv_dl_wait_end(pv_thread *t);

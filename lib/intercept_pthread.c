@@ -408,6 +408,7 @@ int pthread_cond_signal(pthread_cond_t *c)
 {
 	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
+	pv_dl_cond_wake(A(c), 0);
 	return REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c);
 }
 
@@ -415,6 +416,7 @@ int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
+	pv_dl_cond_wake(A(c), 1);
 	return REAL_V(pthread_cond_broadcast, "GLIBC_2.3.2")(c);
 }
 
