@@ -370,6 +370,95 @@ void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind)
 	}
 }
 
+/* ---- barriers: their count, and how many threads wait in the round ---- */
+
+typedef struct bar {
+	uintptr_t addr;
+	unsigned count, arrived;
+	struct bar *next;
+} bar;
+
+static pv_lock blk;
+static bar *bars[OBUCKETS];
+static long nbars; /* read without blk by forget */
+
+static bar **bslot(uintptr_t addr)
+{
+	bar **p = &bars[(addr >> 3) % OBUCKETS];
+	while (*p && (*p)->addr != addr)
+		p = &(*p)->next;
+	return p;
+}
+
+static void bforget(uintptr_t addr, size_t size)
+{
+	if (!__atomic_load_n(&nbars, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&blk);
+	for (size_t b = 0; b < OBUCKETS && nbars; b++)
+		for (bar **p = &bars[b]; *p;) {
+			bar *o = *p;
+			if (o->addr >= addr && o->addr - addr < size) {
+				*p = o->next;
+				pv_free(o);
+				nbars--;
+			} else {
+				p = &o->next;
+			}
+		}
+	pv_lock_release(&blk);
+}
+
+void pv_dl_barrier_init(pv_thread *t, uintptr_t b, unsigned count, uintptr_t pc)
+{
+	if (!pv_options()->detect_deadlocks || !__atomic_load_n(&nbars, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&blk);
+	bar *o = *bslot(b);
+	unsigned arrived = o ? o->arrived : 0, old = o ? o->count : 0;
+	pv_lock_release(&blk);
+	if (!arrived)
+		return;
+	t->ignore++;
+	char head[96];
+	snprintf(head, sizeof head, "barrier initialised again %swhile threads wait in it",
+		 count != old ? "with a different count " : "");
+	pv_report *r = misuse(t, head, b, pc);
+	add_sync(r, b, "barrier");
+	snprintf(r->note, sizeof r->note,
+		 "%u thread(s) wait in it for %u to arrive; the new count is %u, and their round is lost",
+		 arrived, old, count);
+	emit(r);
+	t->ignore--;
+}
+
+void pv_dl_barrier_ready(uintptr_t b, unsigned count)
+{
+	if (!pv_options()->detect_deadlocks || !count)
+		return;
+	pv_lock_acquire(&blk);
+	bar **p = bslot(b);
+	if (!*p) {
+		*p = pv_alloc(sizeof **p);
+		(*p)->addr = b;
+		__atomic_store_n(&nbars, nbars + 1, __ATOMIC_RELAXED);
+	}
+	(*p)->count = count;
+	(*p)->arrived = 0;
+	pv_lock_release(&blk);
+}
+
+void pv_dl_barrier_arrive(uintptr_t b)
+{
+	if (!__atomic_load_n(&nbars, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&blk);
+	bar *o = *bslot(b);
+	if (o && ++o->arrived >= o->count)
+		o->arrived = 0; /* the last arrival releases the round */
+	pv_lock_release(&blk);
+}
+
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc)
 {
 	if (!pv_options()->detect_deadlocks || !target || (!target->joined && !target->detached))
@@ -766,11 +855,13 @@ void pv_dl_forget(uintptr_t addr, size_t size)
 	pv_lg_forget(addr, size);
 	pv_wg_forget(addr, size);
 	oforget(addr, size);
+	bforget(addr, size);
 }
 
 void pv_dl_fork_prepare(void)
 {
 	pv_lock_acquire(&olock);
+	pv_lock_acquire(&blk);
 	pv_lg_fork_prepare();
 	pv_wg_fork_prepare();
 }
@@ -779,12 +870,14 @@ void pv_dl_fork_parent(void)
 {
 	pv_wg_fork_parent();
 	pv_lg_fork_parent();
+	pv_lock_release(&blk);
 	pv_lock_release(&olock);
 }
 
 void pv_dl_fork_child(pv_thread *self)
 {
 	pv_lock_reset(&olock);
+	pv_lock_reset(&blk);
 	pv_wg_fork_child(self->tid);
 	ninherited = pv_wg_held_by_others(self->tid, inherited, inherited_holder, MAX_INHERITED);
 	if (ninherited > MAX_INHERITED)

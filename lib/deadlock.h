@@ -50,6 +50,11 @@ int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
 /* After a destroy that succeeded: the object is gone, and a lock stays
  * known as destroyed until initialised again or freed. */
 void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind);
+/* Barriers: before an init, threads waiting in the barrier are misuse (their
+ * round is lost); after it, the barrier's count; each wait's arrival. */
+void pv_dl_barrier_init(pv_thread *t, uintptr_t b, unsigned count, uintptr_t pc);
+void pv_dl_barrier_ready(uintptr_t b, unsigned count);
+void pv_dl_barrier_arrive(uintptr_t b);
 /* Before a join of target (NULL: unknown): joining a joined or detached
  * thread is misuse; returns the error the join should give, or 0 to go on. */
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc);

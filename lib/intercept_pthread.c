@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include "access.h"
 #include "deadlock.h"
 #include "init.h"
@@ -50,6 +51,21 @@ static void fresh(const volatile void *obj, size_t size, const char *noun, uintp
 	pv_sync_forget(A(obj), size);
 	pv_dl_forget(A(obj), size);
 	touch(obj, noun, 1, pc);
+}
+
+/* A timeout's tv_nsec must be in [0, 1e9): glibc fails the call with
+ * EINVAL (once it has to wait). Misuse; the call goes ahead as it would. */
+static void check_timeout(const volatile void *obj, const char *noun, const char *call,
+			  const struct timespec *ts, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (!t || !ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000))
+		return;
+	char head[96], note[128];
+	snprintf(head, sizeof head, "invalid timeout for %s", call);
+	snprintf(note, sizeof note,
+		 "tv_nsec is %ld, not in [0, 1000000000): the wait fails with EINVAL", (long)ts->tv_nsec);
+	pv_dl_misuse(t, head, A(obj), noun, pc, note);
 }
 
 /* Misuse checks before a destroy; EBUSY when it must not go ahead. */
@@ -268,12 +284,14 @@ int pthread_mutex_trylock(pthread_mutex_t *m)
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
+	check_timeout(m, "mutex", "pthread_mutex_timedlock", abstime, CALLER_PC);
 	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
+	check_timeout(m, "mutex", "pthread_mutex_clocklock", abstime, CALLER_PC);
 	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_clocklock)(m, clk, abstime));
 }
@@ -353,11 +371,13 @@ int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_timedrdlock", t, CALLER_PC);
 	return RDLOCK(l, 0, REAL(pthread_rwlock_timedrdlock)(l, t));
 }
 
 int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_clockrdlock", t, CALLER_PC);
 	return RDLOCK(l, 0, REAL(pthread_rwlock_clockrdlock)(l, c, t));
 }
 
@@ -373,11 +393,13 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_timedwrlock", t, CALLER_PC);
 	return WRLOCK(l, 0, REAL(pthread_rwlock_timedwrlock)(l, t));
 }
 
 int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_clockwrlock", t, CALLER_PC);
 	return WRLOCK(l, 0, REAL(pthread_rwlock_clockwrlock)(l, c, t));
 }
 
@@ -450,12 +472,14 @@ int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
+	check_timeout(c, "condition variable", "pthread_cond_timedwait", t, CALLER_PC);
 	return COND_WAIT(c, m, 1, REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t));
 }
 
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 			   const struct timespec *t)
 {
+	check_timeout(c, "condition variable", "pthread_cond_clockwait", t, CALLER_PC);
 	return COND_WAIT(c, m, 1, REAL(pthread_cond_clockwait)(c, m, clk, t));
 }
 
@@ -516,12 +540,14 @@ int sem_trywait(sem_t *s)
 
 int sem_timedwait(sem_t *s, const struct timespec *t)
 {
+	check_timeout(s, "semaphore", "sem_timedwait", t, CALLER_PC);
 	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_timedwait)(s, t));
 }
 
 int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 {
+	check_timeout(s, "semaphore", "sem_clockwait", t, CALLER_PC);
 	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_clockwait)(s, c, t));
 }
@@ -530,8 +556,14 @@ int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 
 int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned n)
 {
+	pv_thread *t = program_thread();
+	if (t)
+		pv_dl_barrier_init(t, A(b), n, CALLER_PC);
 	fresh(b, sizeof *b, "barrier", CALLER_PC);
-	return REAL(pthread_barrier_init)(b, a, n);
+	int r = REAL(pthread_barrier_init)(b, a, n);
+	if (r == 0)
+		pv_dl_barrier_ready(A(b), n);
+	return r;
 }
 
 int pthread_barrier_destroy(pthread_barrier_t *b)
@@ -546,6 +578,7 @@ int pthread_barrier_destroy(pthread_barrier_t *b)
 int pthread_barrier_wait(pthread_barrier_t *b)
 {
 	touch(b, "barrier", 0, CALLER_PC);
+	pv_dl_barrier_arrive(A(b));
 	release(b, PV_CLOCK_MAIN);
 	int r = WATCHED(PV_WAIT_BARRIER, b, REAL(pthread_barrier_wait)(b));
 	acquire(b, PV_CLOCK_MAIN);
