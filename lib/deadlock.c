@@ -225,6 +225,8 @@ static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintp
 typedef struct waiter {
 	int tid;
 	int woken;
+	uintptr_t mutex;     /* the mutex it waits with */
+	pv_site site;        /* where it waits */
 	struct waiter *next; /* newest first */
 } waiter;
 
@@ -234,9 +236,6 @@ typedef struct obj {
 	int destroyed;      /* a lock destroyed and not initialised again */
 	int waiters;        /* a condvar's current waiters */
 	waiter *wl;         /* ... each of them */
-	uintptr_t mutex;    /* ... and the mutex they wait with */
-	int mutex_tid;      /* the first waiter with it */
-	pv_site mutex_site;
 } obj;
 
 #define OBUCKETS 1024
@@ -721,23 +720,25 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 	return (int)mode;
 }
 
-/* Waiters of one condvar must all use the same mutex (POSIX leaves any
- * other use undefined). */
+/* While a thread is blocked on a condvar, every waiter must use the same
+ * mutex (POSIX leaves any other use undefined); woken waiters no longer
+ * bind it. */
 static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t pc)
 {
 	pv_lock_acquire(&olock);
 	obj *o = oget(cond);
-	uintptr_t other = o->waiters && o->mutex != m ? o->mutex : 0;
-	int other_tid = o->mutex_tid;
-	pv_site other_site = o->mutex_site;
-	if (!o->waiters) {
-		o->mutex = m;
-		o->mutex_tid = t->tid;
-		o->mutex_site = site_at(t, pc);
-	}
+	uintptr_t other = 0;
+	int other_tid = -1;
+	pv_site other_site = { 0, 0 };
+	for (waiter *w = o->wl; w && !other; w = w->next)
+		if (!w->woken && w->mutex != m) {
+			other = w->mutex;
+			other_tid = w->tid;
+			other_site = w->site;
+		}
 	o->waiters++;
 	waiter *w = pv_alloc(sizeof *w);
-	*w = (waiter){ t->tid, 0, o->wl };
+	*w = (waiter){ t->tid, 0, m, site_at(t, pc), o->wl };
 	o->wl = w;
 	pv_lock_release(&olock);
 	if (!other)
