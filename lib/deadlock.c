@@ -607,6 +607,15 @@ static const pv_held_lock *held_now(pv_thread *t, uintptr_t m)
 	return h;
 }
 
+void pv_dl_unlocked(pv_thread *t, uintptr_t m)
+{
+	if (!pv_held_find(&t->held, m))
+		return;
+	drop_held(t, m);
+	if (pv_options()->detect_deadlocks)
+		pv_wg_owner_release(t->tid, m);
+}
+
 /* At exit: drop every stale entry, and the locks that lived in the
  * thread's own stack, which are gone with its frames. */
 static void drop_stale(pv_thread *t)

@@ -21,6 +21,9 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 		      int acquired, uintptr_t pc);
 /* Before releasing m: which side it held (rwlocks), or -1 when it held none. */
 int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc);
+/* The lock's own memory says nobody holds m: an entry the thread kept
+ * for it is stale (the memory was reused for a new lock without init). */
+void pv_dl_unlocked(pv_thread *t, uintptr_t m);
 /* Condition waits release and retake m around the wait. */
 void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed, uintptr_t pc);
 void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed);

@@ -230,9 +230,15 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
 	return destroyed(m, sizeof *m, PV_DL_MUTEX, REAL(pthread_mutex_destroy)(m));
 }
 
-/* What relocking a mutex the thread holds does, by glibc's mutex kind. */
+/* What relocking a mutex the thread holds does, by glibc's mutex kind.
+ * A mutex glibc sees unlocked is held by nobody, whatever the thread's
+ * list says: its memory was reused for a new mutex without init (a
+ * function's local mutex left locked, the function called again). */
 static pv_relock relock_of(const pthread_mutex_t *m)
 {
+	pv_thread *t = program_thread();
+	if (t && !__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED))
+		pv_dl_unlocked(t, A(m));
 	switch (m->__data.__kind & 3) {
 	case PTHREAD_MUTEX_RECURSIVE: return PV_RELOCK_RECURSIVE;
 	case PTHREAD_MUTEX_ERRORCHECK: return PV_RELOCK_FAILS;
