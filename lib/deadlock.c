@@ -768,15 +768,17 @@ static void cond_waiter_remove(uintptr_t cond, int tid)
 {
 	pv_lock_acquire(&olock);
 	obj *o = *oslot(cond);
+	/* No record: the condvar was initialised again or freed during the
+	 * wait, and its waiters now are other threads. */
 	for (waiter **p = o ? &o->wl : NULL; p && *p; p = &(*p)->next)
 		if ((*p)->tid == tid) {
 			waiter *w = *p;
 			*p = w->next;
 			pv_free(w);
+			if (!--o->waiters)
+				odrop_if_idle(cond);
 			break;
 		}
-	if (o && o->waiters && !--o->waiters)
-		odrop_if_idle(cond);
 	pv_lock_release(&olock);
 }
 
