@@ -194,13 +194,15 @@ void __tsan_vptr_update(void **vptr_p, void *new_val)
 }
 
 /* free: a write of the whole block, as ThreadSanitizer's. Only granules
- * with history can race, so only they are checked; the first PV_FREE_MARK
- * bytes also keep the free, for a later use-after-free to meet. Writing
+ * with history can race, so only they are checked (and then keep the free,
+ * for a later use-after-free to meet); so do the first PV_FREE_MARK bytes. Writing
  * every granule of a big block would map its whole shadow just to let it
  * go, so chunks never shadowed are skipped whole, and shadow pages the
  * kernel holds none of (never written, or given back by a reset) too. */
-#define PV_FREE_MARK 1024
+#define PV_FREE_MARK 256
 #define SHADOW_PAGE 4096ul
+/* Below this much left to visit, asking the kernel costs more than looking. */
+#define RESIDENCY_MIN (64 * 1024ul)
 #define CHUNK_SHADOW_BYTES \
 	(((uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT) / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
 
@@ -233,15 +235,13 @@ static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
 	return r->vec[(page - r->base) / SHADOW_PAGE] & 1;
 }
 
-/* A granule without history cannot race: the free is just remembered. */
-static void remember_free(pv_thread *t, pv_cell *c, uintptr_t a, uintptr_t pc)
+/* A granule without history cannot race: the free is just remembered
+ * (an access racing with the free itself may lose its cell; the free is
+ * then remembered in its place). */
+static inline void remember_free(pv_thread *t, pv_cell *c, uint64_t meta, uint64_t ctx)
 {
-	uint64_t zero = 0;
-	__atomic_store_n(&c[0].ctx, pv_access_ctx(t, pc), __ATOMIC_RELAXED);
-	if (!__atomic_compare_exchange_n(&c[0].meta, &zero,
-					 PV_CELL_MAKE(0, 3, 1, 0, t->slot, pv_thread_epoch(t)), 0,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		access_granule(t, a, PV_GRANULE, 1, 0, pc);
+	__atomic_store_n(&c[0].ctx, ctx, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELAXED);
 }
 
 void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
@@ -256,7 +256,9 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 	}
 	uintptr_t mark_end = addr + (size < PV_FREE_MARK ? size : PV_FREE_MARK);
 	const uintptr_t chunk = (uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT;
-	residency r = { 0, 0, { 0 } };
+	residency r;
+	const uint64_t meta = PV_CELL_MAKE(0, 3, 1, 0, t->slot, pv_thread_epoch(t));
+	const uint64_t ctx = pv_access_ctx(t, pc);
 	while (a + PV_GRANULE <= end) {
 		uintptr_t chunk_end = (a | (chunk - 1)) + 1;
 		pv_cell *c = a < mark_end ? pv_shadow_cells(a) : pv_shadow_peek(a);
@@ -269,7 +271,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 		r.base = r.end = 0;
 		while (a < chunk_end && a + PV_GRANULE <= end) {
 			if (a >= mark_end && !((uintptr_t)c & (SHADOW_PAGE - 1)) &&
-			    !resident(&r, c, shadow_end)) {
+			    end - a >= RESIDENCY_MIN && !resident(&r, c, shadow_end)) {
 				size_t skip = SHADOW_PAGE / (PV_SHADOW_CELLS * sizeof(pv_cell));
 				a += skip * PV_GRANULE;
 				c += skip * PV_SHADOW_CELLS;
@@ -278,7 +280,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 			if (has_history(c))
 				access_granule(t, a, PV_GRANULE, 1, 0, pc);
 			else if (a < mark_end)
-				remember_free(t, c, a, pc);
+				remember_free(t, c, meta, ctx);
 			a += PV_GRANULE;
 			c += PV_SHADOW_CELLS;
 		}
