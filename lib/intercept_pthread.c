@@ -44,12 +44,18 @@ static void touch(const volatile void *obj, const char *noun, int is_write, uint
 	pv_access(t, A(obj), 1, is_write, !is_write, pc);
 }
 
-/* A new object at this address owes nothing to an old one there: no
- * clocks, owners, lock order or waiters. Its init writes its memory. */
-static void fresh(const volatile void *obj, size_t size, const char *noun, uintptr_t pc)
+/* The object is gone: its clocks, owners, lock order and waiters. */
+static void forget(const volatile void *obj, size_t size)
 {
 	pv_sync_forget(A(obj), size);
 	pv_dl_forget(A(obj), size);
+}
+
+/* A new object at this address owes nothing to an old one there. Its init
+ * writes its memory. */
+static void fresh(const volatile void *obj, size_t size, const char *noun, uintptr_t pc)
+{
+	forget(obj, size);
 	touch(obj, noun, 1, pc);
 }
 
@@ -500,8 +506,7 @@ int sem_init(sem_t *s, int pshared, unsigned value)
 int sem_destroy(sem_t *s)
 {
 	touch(s, "semaphore", 1, CALLER_PC);
-	pv_sync_forget(A(s), sizeof *s);
-	pv_dl_forget(A(s), sizeof *s);
+	forget(s, sizeof *s);
 	return REAL(sem_destroy)(s);
 }
 
@@ -575,8 +580,7 @@ int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, u
 int pthread_barrier_destroy(pthread_barrier_t *b)
 {
 	touch(b, "barrier", 1, CALLER_PC);
-	pv_sync_forget(A(b), sizeof *b);
-	pv_dl_forget(A(b), sizeof *b);
+	forget(b, sizeof *b);
 	return REAL(pthread_barrier_destroy)(b);
 }
 
