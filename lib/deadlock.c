@@ -282,13 +282,24 @@ static void odrop_if_idle(uintptr_t addr)
 	}
 }
 
+/* The buckets an object in [addr, addr+size) can hang off, one after the
+ * other: those of its 8-byte words, or all when there are more words than
+ * buckets (a free of a small block visits a few, not all). */
+static size_t first_bucket(uintptr_t addr, size_t size, size_t *n)
+{
+	size_t words = (size >> 3) + 2;
+	*n = words < OBUCKETS ? words : OBUCKETS;
+	return words < OBUCKETS ? (addr >> 3) % OBUCKETS : 0;
+}
+
 static void oforget(uintptr_t addr, size_t size)
 {
 	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
 		return;
+	size_t n, b0 = first_bucket(addr, size, &n);
 	pv_lock_acquire(&olock);
-	for (size_t b = 0; b < OBUCKETS && nobjs; b++)
-		for (obj **p = &objs[b]; *p;) {
+	for (size_t i = 0; i < n && nobjs; i++)
+		for (obj **p = &objs[(b0 + i) % OBUCKETS]; *p;) {
 			obj *o = *p;
 			if (o->addr >= addr && o->addr - addr < size) {
 				*p = o->next;
@@ -393,9 +404,10 @@ static void bforget(uintptr_t addr, size_t size)
 {
 	if (!__atomic_load_n(&nbars, __ATOMIC_RELAXED))
 		return;
+	size_t n, b0 = first_bucket(addr, size, &n);
 	pv_lock_acquire(&blk);
-	for (size_t b = 0; b < OBUCKETS && nbars; b++)
-		for (bar **p = &bars[b]; *p;) {
+	for (size_t i = 0; i < n && nbars; i++)
+		for (bar **p = &bars[(b0 + i) % OBUCKETS]; *p;) {
 			bar *o = *p;
 			if (o->addr >= addr && o->addr - addr < size) {
 				*p = o->next;
