@@ -1,3 +1,4 @@
+#include <sys/mman.h>
 #include "access.h"
 #include "base.h"
 #include "race.h"
@@ -190,4 +191,100 @@ void __tsan_vptr_update(void **vptr_p, void *new_val)
 {
 	if (*vptr_p != new_val)
 		access_at((uintptr_t)vptr_p, 8, 1, PC);
+}
+
+/* free: a write of the whole block, as ThreadSanitizer's. Only granules
+ * with history can race, so only they are checked (and then keep the free,
+ * for a later use-after-free to meet); so do the first PV_FREE_MARK bytes. Writing
+ * every granule of a big block would map its whole shadow just to let it
+ * go, so chunks never shadowed are skipped whole, and shadow pages the
+ * kernel holds none of (never written, or given back by a reset) too. */
+#define PV_FREE_MARK 256
+#define SHADOW_PAGE 4096ul
+/* Below this much left to visit, asking the kernel costs more than looking. */
+#define RESIDENCY_MIN (64 * 1024ul)
+#define CHUNK_SHADOW_BYTES \
+	(((uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT) / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
+
+static int has_history(const pv_cell *c)
+{
+	for (int i = 0; i < PV_SHADOW_CELLS; i++)
+		if (__atomic_load_n(&c[i].meta, __ATOMIC_RELAXED))
+			return 1;
+	return 0;
+}
+
+/* Which shadow pages are resident, asked of the kernel a window at a time. */
+typedef struct {
+	uintptr_t base, end; /* pages [base, end) are in vec */
+	unsigned char vec[256];
+} residency;
+
+static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
+{
+	uintptr_t page = (uintptr_t)c & ~(SHADOW_PAGE - 1);
+	if (page < r->base || page >= r->end) {
+		uintptr_t len = sizeof r->vec * SHADOW_PAGE;
+		if (len > chunk_shadow_end - page)
+			len = chunk_shadow_end - page;
+		if (mincore((void *)page, len, r->vec))
+			return 1; /* cannot tell: look */
+		r->base = page;
+		r->end = page + len;
+	}
+	return r->vec[(page - r->base) / SHADOW_PAGE] & 1;
+}
+
+/* A granule without history cannot race: the free is just remembered
+ * (an access racing with the free itself may lose its cell; the free is
+ * then remembered in its place). */
+static inline void remember_free(pv_thread *t, pv_cell *c, uint64_t meta, uint64_t ctx)
+{
+	__atomic_store_n(&c[0].ctx, ctx, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELAXED);
+}
+
+void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
+{
+	uintptr_t end = addr + size < addr ? UINTPTR_MAX : addr + size;
+	uintptr_t a = addr;
+	if (a & (PV_GRANULE - 1)) {
+		size_t head = PV_GRANULE - (a & (PV_GRANULE - 1));
+		head = head < size ? head : size;
+		pv_access_range(t, a, head, 1, pc);
+		a += head;
+	}
+	uintptr_t mark_end = addr + (size < PV_FREE_MARK ? size : PV_FREE_MARK);
+	const uintptr_t chunk = (uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT;
+	residency r;
+	const uint64_t meta = PV_CELL_MAKE(0, 3, 1, 0, t->slot, pv_thread_epoch(t));
+	const uint64_t ctx = pv_access_ctx(t, pc);
+	while (a + PV_GRANULE <= end) {
+		uintptr_t chunk_end = (a | (chunk - 1)) + 1;
+		pv_cell *c = a < mark_end ? pv_shadow_cells(a) : pv_shadow_peek(a);
+		if (!c) {
+			a = chunk_end;
+			continue;
+		}
+		uintptr_t shadow_end = (uintptr_t)c - (a & (chunk - 1)) / PV_GRANULE * PV_SHADOW_CELLS *
+			sizeof(pv_cell) + CHUNK_SHADOW_BYTES;
+		r.base = r.end = 0;
+		while (a < chunk_end && a + PV_GRANULE <= end) {
+			if (a >= mark_end && !((uintptr_t)c & (SHADOW_PAGE - 1)) &&
+			    end - a >= RESIDENCY_MIN && !resident(&r, c, shadow_end)) {
+				size_t skip = SHADOW_PAGE / (PV_SHADOW_CELLS * sizeof(pv_cell));
+				a += skip * PV_GRANULE;
+				c += skip * PV_SHADOW_CELLS;
+				continue;
+			}
+			if (has_history(c))
+				access_granule(t, a, PV_GRANULE, 1, 0, pc);
+			else if (a < mark_end)
+				remember_free(t, c, meta, ctx);
+			a += PV_GRANULE;
+			c += PV_SHADOW_CELLS;
+		}
+	}
+	if (a < end)
+		pv_access_range(t, a, end - a, 1, pc);
 }

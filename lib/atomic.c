@@ -31,14 +31,16 @@ static void record(pv_thread *t, uintptr_t a, unsigned size, int is_write, uintp
 		pv_access(t, a + done, size < 8 ? size : 8, is_write, 1, pc);
 }
 
-/* Before a store or the write half of a read-modify-write. */
+/* Before a store or the write half of a read-modify-write. The access is
+ * recorded before the release, so that the release covers it: a thread
+ * that acquires this store may free the memory it lives in. */
 static void before_write(pv_thread *t, uintptr_t a, unsigned size, int mo, uintptr_t pc)
 {
+	record(t, a, size, 1, pc);
 	if (releases(mo))
 		pv_sync_release(t, a, PV_CLOCK_MAIN);
 	else if (t->has_fence_rel)
 		pv_sync_release_clock(a, &t->fence_rel);
-	record(t, a, size, 1, pc);
 }
 
 /* After a load or the read half of a read-modify-write. */
@@ -109,13 +111,16 @@ static pv_lock *wide_lock(const volatile void *a)
 	static int cas_impl##N(volatile T *a, T *c, T v, int mo, int fmo, uintptr_t pc)  \
 	{                                                                                 \
 		pv_thread *t = enter();                                                   \
+		/* A write whether it succeeds or not (as ThreadSanitizer's),     \
+		 * recorded before the release covers it. */                      \
+		if (t)                                                                    \
+			record(t, (uintptr_t)a, sizeof(T), 1, pc);                        \
 		if (t && releases(mo))                                                    \
 			pv_sync_release(t, (uintptr_t)a, PV_CLOCK_MAIN);                  \
 		int ok = cas##N(a, c, v);                                                 \
 		if (t) {                                                                  \
 			if (ok && !releases(mo) && t->has_fence_rel)                      \
 				pv_sync_release_clock((uintptr_t)a, &t->fence_rel);       \
-			record(t, (uintptr_t)a, sizeof(T), ok, pc);                       \
 			after_read(t, (uintptr_t)a, ok ? mo : fmo);                       \
 		}                                                                         \
 		return ok;                                                                \

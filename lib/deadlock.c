@@ -294,14 +294,22 @@ static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintp
 /* ---- objects whose state makes a call wrong: destroyed locks, and
  * condition variables with waiters (and the mutex they wait with) ---- */
 
+/* A thread inside a condition wait; woken once a signal or broadcast has
+ * picked it: from then on it waits for the mutex, not the condition. */
+typedef struct waiter {
+	int tid;
+	int woken;
+	uintptr_t mutex;     /* the mutex it waits with */
+	pv_site site;        /* where it waits */
+	struct waiter *next; /* newest first */
+} waiter;
+
 typedef struct obj {
 	uintptr_t addr;
 	struct obj *next;
 	int destroyed;      /* a lock destroyed and not initialised again */
 	int waiters;        /* a condvar's current waiters */
-	uintptr_t mutex;    /* ... and the mutex they wait with */
-	int mutex_tid;      /* the first waiter with it */
-	pv_site mutex_site;
+	waiter *wl;         /* ... each of them */
 } obj;
 
 #define OBUCKETS 1024
@@ -328,27 +336,48 @@ static obj *oget(uintptr_t addr)
 	return *p;
 }
 
+static void ofree(obj *o)
+{
+	while (o->wl) {
+		waiter *w = o->wl;
+		o->wl = w->next;
+		pv_free(w);
+	}
+	pv_free(o);
+}
+
 static void odrop_if_idle(uintptr_t addr)
 {
 	obj **p = oslot(addr), *o = *p;
 	if (o && !o->destroyed && !o->waiters) {
 		*p = o->next;
-		pv_free(o);
+		ofree(o);
 		__atomic_store_n(&nobjs, nobjs - 1, __ATOMIC_RELAXED);
 	}
+}
+
+/* The buckets an object in [addr, addr+size) can hang off, one after the
+ * other: those of its 8-byte words, or all when there are more words than
+ * buckets (a free of a small block visits a few, not all). */
+static size_t first_bucket(uintptr_t addr, size_t size, size_t *n)
+{
+	size_t words = (size >> 3) + 2;
+	*n = words < OBUCKETS ? words : OBUCKETS;
+	return words < OBUCKETS ? (addr >> 3) % OBUCKETS : 0;
 }
 
 static void oforget(uintptr_t addr, size_t size)
 {
 	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
 		return;
+	size_t n, b0 = first_bucket(addr, size, &n);
 	pv_lock_acquire(&olock);
-	for (size_t b = 0; b < OBUCKETS && nobjs; b++)
-		for (obj **p = &objs[b]; *p;) {
+	for (size_t i = 0; i < n && nobjs; i++)
+		for (obj **p = &objs[(b0 + i) % OBUCKETS]; *p;) {
 			obj *o = *p;
 			if (o->addr >= addr && o->addr - addr < size) {
 				*p = o->next;
-				pv_free(o);
+				ofree(o);
 				nobjs--;
 			} else {
 				p = &o->next;
@@ -380,9 +409,13 @@ int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
 	int busy = 0;
 	t->ignore++;
 	if (kind == PV_DL_COND) {
+		/* Only a thread still blocked on the condition counts: woken
+		 * waiters are re-acquiring the mutex, which POSIX allows. */
 		pv_lock_acquire(&olock);
 		obj *o = *oslot(addr);
-		int waiters = o ? o->waiters : 0;
+		int waiters = 0;
+		for (waiter *w = o ? o->wl : NULL; w; w = w->next)
+			waiters += !w->woken;
 		pv_lock_release(&olock);
 		if (waiters) {
 			pv_report *r = misuse(t, "destroy of a condition variable with waiters", addr, pc);
@@ -419,6 +452,96 @@ void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind)
 		oget(addr)->destroyed = 1;
 		pv_lock_release(&olock);
 	}
+}
+
+/* ---- barriers: their count, and how many threads wait in the round ---- */
+
+typedef struct bar {
+	uintptr_t addr;
+	unsigned count, arrived;
+	struct bar *next;
+} bar;
+
+static pv_lock blk;
+static bar *bars[OBUCKETS];
+static long nbars; /* read without blk by forget */
+
+static bar **bslot(uintptr_t addr)
+{
+	bar **p = &bars[(addr >> 3) % OBUCKETS];
+	while (*p && (*p)->addr != addr)
+		p = &(*p)->next;
+	return p;
+}
+
+static void bforget(uintptr_t addr, size_t size)
+{
+	if (!__atomic_load_n(&nbars, __ATOMIC_RELAXED))
+		return;
+	size_t n, b0 = first_bucket(addr, size, &n);
+	pv_lock_acquire(&blk);
+	for (size_t i = 0; i < n && nbars; i++)
+		for (bar **p = &bars[(b0 + i) % OBUCKETS]; *p;) {
+			bar *o = *p;
+			if (o->addr >= addr && o->addr - addr < size) {
+				*p = o->next;
+				pv_free(o);
+				nbars--;
+			} else {
+				p = &o->next;
+			}
+		}
+	pv_lock_release(&blk);
+}
+
+void pv_dl_barrier_init(pv_thread *t, uintptr_t b, unsigned count, uintptr_t pc)
+{
+	if (!pv_options()->detect_deadlocks || !__atomic_load_n(&nbars, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&blk);
+	bar *o = *bslot(b);
+	unsigned arrived = o ? o->arrived : 0, old = o ? o->count : 0;
+	pv_lock_release(&blk);
+	if (!arrived)
+		return;
+	t->ignore++;
+	char head[96];
+	snprintf(head, sizeof head, "barrier initialised again %swhile threads wait in it",
+		 count != old ? "with a different count " : "");
+	pv_report *r = misuse(t, head, b, pc);
+	add_sync(r, b, "barrier");
+	snprintf(r->note, sizeof r->note,
+		 "%u thread(s) wait in it for %u to arrive; the new count is %u, and their round is lost",
+		 arrived, old, count);
+	emit(r);
+	t->ignore--;
+}
+
+void pv_dl_barrier_ready(uintptr_t b, unsigned count)
+{
+	if (!pv_options()->detect_deadlocks || !count)
+		return;
+	pv_lock_acquire(&blk);
+	bar **p = bslot(b);
+	if (!*p) {
+		*p = pv_alloc(sizeof **p);
+		(*p)->addr = b;
+		__atomic_store_n(&nbars, nbars + 1, __ATOMIC_RELAXED);
+	}
+	(*p)->count = count;
+	(*p)->arrived = 0;
+	pv_lock_release(&blk);
+}
+
+void pv_dl_barrier_arrive(uintptr_t b)
+{
+	if (!__atomic_load_n(&nbars, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&blk);
+	bar *o = *bslot(b);
+	if (o && ++o->arrived >= o->count)
+		o->arrived = 0; /* the last arrival releases the round */
+	pv_lock_release(&blk);
 }
 
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc)
@@ -717,6 +840,60 @@ static void wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, pv_sit
 
 /* ---- the interceptors' side ---- */
 
+/* A lock the thread's list says it holds, but whose ownership was
+ * forgotten since: the object was destroyed, initialised again or freed,
+ * so the lock held is gone and the one at that address is new. (A thread
+ * in a condition wait has handed its mutex back too, but makes no call.) */
+static int stale(const pv_thread *t, uintptr_t m)
+{
+	int holders[PV_WG_MAX_HOLDERS];
+	int n = pv_wg_holders(m, holders, PV_WG_MAX_HOLDERS);
+	for (int i = 0; i < n && i < PV_WG_MAX_HOLDERS; i++)
+		if (holders[i] == t->tid)
+			return 0;
+	return n < PV_WG_MAX_HOLDERS; /* more holders than listed: cannot tell */
+}
+
+static void drop_held(pv_thread *t, uintptr_t m)
+{
+	pv_lock_mode mode;
+	while (pv_held_pop(&t->held, m, &mode))
+		;
+}
+
+/* The thread's entry for m, after dropping it if it is stale. */
+static const pv_held_lock *held_now(pv_thread *t, uintptr_t m)
+{
+	const pv_held_lock *h = pv_held_find(&t->held, m);
+	if (h && pv_options()->detect_deadlocks && stale(t, m)) {
+		drop_held(t, m);
+		h = NULL;
+	}
+	return h;
+}
+
+void pv_dl_unlocked(pv_thread *t, uintptr_t m)
+{
+	if (!pv_held_find(&t->held, m))
+		return;
+	drop_held(t, m);
+	if (pv_options()->detect_deadlocks)
+		pv_wg_owner_release(t->tid, m);
+}
+
+/* At exit: drop every stale entry, and the locks that lived in the
+ * thread's own stack, which are gone with its frames. */
+static void drop_stale(pv_thread *t)
+{
+	for (int i = 0; i < pv_held_count(&t->held);) {
+		uintptr_t m = t->held.v[i].addr;
+		if ((m >= t->stk_lo && m < t->stk_hi) || stale(t, m))
+			drop_held(t, m); /* entries after i moved: look at i again */
+		else
+			i++;
+	}
+}
+
 void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kind kind,
 		       pv_relock relock, int blocking, uintptr_t pc)
 {
@@ -725,7 +902,7 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 	t->ignore++;
 	if (is_destroyed(m))
 		report_misuse(t, "lock of a destroyed lock", m, pc, NULL);
-	const pv_held_lock *h = pv_held_find(&t->held, m);
+	const pv_held_lock *h = held_now(t, m);
 	if (forked && !h)
 		check_inherited(t, m, kind, pc);
 	else if (forked)
@@ -827,21 +1004,26 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 	return (int)mode;
 }
 
-/* Waiters of one condvar must all use the same mutex (POSIX leaves any
- * other use undefined). */
+/* While a thread is blocked on a condvar, every waiter must use the same
+ * mutex (POSIX leaves any other use undefined); woken waiters no longer
+ * bind it. */
 static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t pc)
 {
 	pv_lock_acquire(&olock);
 	obj *o = oget(cond);
-	uintptr_t other = o->waiters && o->mutex != m ? o->mutex : 0;
-	int other_tid = o->mutex_tid;
-	pv_site other_site = o->mutex_site;
-	if (!o->waiters) {
-		o->mutex = m;
-		o->mutex_tid = t->tid;
-		o->mutex_site = site_at(t, pc);
-	}
+	uintptr_t other = 0;
+	int other_tid = -1;
+	pv_site other_site = { 0, 0 };
+	for (waiter *w = o->wl; w && !other; w = w->next)
+		if (!w->woken && w->mutex != m) {
+			other = w->mutex;
+			other_tid = w->tid;
+			other_site = w->site;
+		}
 	o->waiters++;
+	waiter *w = pv_alloc(sizeof *w);
+	*w = (waiter){ t->tid, 0, m, site_at(t, pc), o->wl };
+	o->wl = w;
 	pv_lock_release(&olock);
 	if (!other)
 		return;
@@ -857,12 +1039,39 @@ static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t
 	emit(r);
 }
 
-static void cond_waiter_remove(uintptr_t cond)
+static void cond_waiter_remove(uintptr_t cond, int tid)
 {
 	pv_lock_acquire(&olock);
 	obj *o = *oslot(cond);
-	if (o && o->waiters && !--o->waiters)
-		odrop_if_idle(cond);
+	/* No record: the condvar was initialised again or freed during the
+	 * wait, and its waiters now are other threads. */
+	for (waiter **p = o ? &o->wl : NULL; p && *p; p = &(*p)->next)
+		if ((*p)->tid == tid) {
+			waiter *w = *p;
+			*p = w->next;
+			pv_free(w);
+			if (!--o->waiters)
+				odrop_if_idle(cond);
+			break;
+		}
+	pv_lock_release(&olock);
+}
+
+void pv_dl_cond_wake(uintptr_t cond, int all)
+{
+	if (!pv_options()->detect_deadlocks || !__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
+		return;
+	pv_lock_acquire(&olock);
+	obj *o = *oslot(cond);
+	waiter *oldest = NULL;
+	for (waiter *w = o ? o->wl : NULL; w; w = w->next)
+		if (!w->woken) {
+			if (all)
+				w->woken = 1;
+			oldest = w;
+		}
+	if (oldest)
+		oldest->woken = 1;
 	pv_lock_release(&olock);
 }
 
@@ -887,7 +1096,7 @@ void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed)
 {
 	if (!pv_options()->detect_deadlocks)
 		return;
-	cond_waiter_remove(cond);
+	cond_waiter_remove(cond, t->tid);
 	if (!timed)
 		pv_wg_wait_end(t->tid);
 	pv_wg_owner_acquire(t->tid, m, PV_LOCK_EXCL);
@@ -928,6 +1137,8 @@ void pv_dl_thread_start(pv_thread *t)
 /* pc: where pthread_exit was called, or 0 when the thread function returned. */
 void pv_dl_thread_exit(pv_thread *t, uintptr_t pc)
 {
+	if (pv_options()->detect_deadlocks && pv_held_count(&t->held))
+		drop_stale(t);
 	if (pv_options()->detect_deadlocks && pv_held_count(&t->held)) {
 		t->ignore++;
 		const pv_held_lock *h = &t->held.v[0];
@@ -943,11 +1154,13 @@ void pv_dl_forget(uintptr_t addr, size_t size)
 	pv_lg_forget(addr, size);
 	pv_wg_forget(addr, size);
 	oforget(addr, size);
+	bforget(addr, size);
 }
 
 void pv_dl_fork_prepare(void)
 {
 	pv_lock_acquire(&olock);
+	pv_lock_acquire(&blk);
 	pv_lg_fork_prepare();
 	pv_wg_fork_prepare();
 }
@@ -956,6 +1169,7 @@ void pv_dl_fork_parent(void)
 {
 	pv_wg_fork_parent();
 	pv_lg_fork_parent();
+	pv_lock_release(&blk);
 	pv_lock_release(&olock);
 }
 
@@ -966,6 +1180,7 @@ void pv_dl_fork_child(pv_thread *self)
 	pv_lock_reset(&seen_lock);
 	memset(seen, 0, sizeof seen);
 	nseen = 0;
+	pv_lock_reset(&blk);
 	pv_wg_fork_child(self->tid);
 	ninherited = pv_wg_held_by_others(self->tid, inherited, inherited_holder, MAX_INHERITED);
 	if (ninherited > MAX_INHERITED)

@@ -21,9 +21,15 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 		      int acquired, uintptr_t pc);
 /* Before releasing m: which side it held (rwlocks), or -1 when it held none. */
 int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc);
+/* The lock's own memory says nobody holds m: an entry the thread kept
+ * for it is stale (the memory was reused for a new lock without init). */
+void pv_dl_unlocked(pv_thread *t, uintptr_t m);
 /* Condition waits release and retake m around the wait. */
 void pv_dl_cond_wait_begin(pv_thread *t, uintptr_t cond, uintptr_t m, int timed, uintptr_t pc);
 void pv_dl_cond_wait_end(pv_thread *t, uintptr_t cond, uintptr_t m, int timed);
+/* A signal (all = 0: the longest waiting) or broadcast wakes waiters of
+ * cond: they no longer block on it, only on its mutex. */
+void pv_dl_cond_wake(uintptr_t cond, int all);
 /* Other blocking waits: join (object = the target's tid), semaphore, barrier. */
 void pv_dl_wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, uintptr_t pc);
 void pv_dl_wait_end(pv_thread *t);
@@ -53,6 +59,11 @@ int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
 /* After a destroy that succeeded: the object is gone, and a lock stays
  * known as destroyed until initialised again or freed. */
 void pv_dl_destroyed(uintptr_t addr, size_t size, pv_dl_object kind);
+/* Barriers: before an init, threads waiting in the barrier are misuse (their
+ * round is lost); after it, the barrier's count; each wait's arrival. */
+void pv_dl_barrier_init(pv_thread *t, uintptr_t b, unsigned count, uintptr_t pc);
+void pv_dl_barrier_ready(uintptr_t b, unsigned count);
+void pv_dl_barrier_arrive(uintptr_t b);
 /* Before a join of target (NULL: unknown): joining a joined or detached
  * thread is misuse; returns the error the join should give, or 0 to go on. */
 int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc);

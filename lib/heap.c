@@ -53,6 +53,20 @@ size_t pv_heap_remove(uintptr_t p)
 	return size;
 }
 
+size_t pv_heap_size(uintptr_t p)
+{
+	bucket *bk = bucket_of(p);
+	size_t size = 0;
+	pv_lock_acquire(&bk->lock);
+	for (block *b = bk->head; b; b = b->next)
+		if (b->p == p) {
+			size = b->size;
+			break;
+		}
+	pv_lock_release(&bk->lock);
+	return size;
+}
+
 int pv_heap_find(uintptr_t addr, uintptr_t *start, size_t *size, int *tid,
 		 pv_ctx *ctx, uintptr_t *pc)
 {

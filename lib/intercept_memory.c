@@ -2,6 +2,7 @@
  * and memcpy/memmove/memset, which instrumented code calls for copies. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,23 +20,44 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
+/* A new block has no history: all of it, up to what malloc_usable_size
+ * lets the program use. */
 static void *on_alloc(void *p, size_t size, uintptr_t pc)
 {
 	if (!p)
 		return p;
-	pv_shadow_reset((uintptr_t)p, size);
+	size_t usable = malloc_usable_size(p);
+	pv_shadow_reset((uintptr_t)p, usable > size ? usable : size);
 	pv_thread *t = pv_cur();
 	pv_heap_add((uintptr_t)p, size, t ? t->tid : -1, t ? t->ctx : 0, pc);
 	return p;
 }
 
-static void on_free(void *p)
+/* free writes the whole block (ThreadSanitizer's model): an access that
+ * nothing orders before it races with it, and so does one after it. The
+ * check comes first, while reports can still say which block it was. */
+static void free_check(void *p, uintptr_t pc)
 {
-	if (!p)
-		return;
+	pv_thread *t = program_thread();
+	size_t size = t ? pv_heap_size((uintptr_t)p) : 0;
+	if (size)
+		pv_access_free(t, (uintptr_t)p, size, pc);
+}
+
+/* The block is gone, and the objects that lived in it. */
+static void forget_block(void *p)
+{
 	size_t size = pv_heap_remove((uintptr_t)p);
 	pv_sync_forget((uintptr_t)p, size);
 	pv_dl_forget((uintptr_t)p, size);
+}
+
+static void on_free(void *p, uintptr_t pc)
+{
+	if (!p)
+		return;
+	free_check(p, pc);
+	forget_block(p);
 }
 
 void *malloc(size_t n)
@@ -49,21 +71,41 @@ void *calloc(size_t n, size_t size)
 	return on_alloc(p, p ? n * size : 0, CALLER_PC);
 }
 
-void *realloc(void *p, size_t n)
+/* The old block is read and freed, whether it moves or not (glibc's
+ * realloc(p, 0) frees p and returns NULL); on failure p is left as it was. */
+static void *reallocate(void *p, size_t n, uintptr_t pc)
 {
 	if (!p)
-		return on_alloc(__libc_malloc(n), n, CALLER_PC);
+		return on_alloc(__libc_malloc(n), n, pc);
+	free_check(p, pc);
 	void *q = __libc_realloc(p, n);
 	if (!q && n)
-		return NULL; /* p is untouched */
-	on_free(p);
-	return on_alloc(q, n, CALLER_PC);
+		return NULL;
+	forget_block(p);
+	return on_alloc(q, n, pc);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return reallocate(p, n, CALLER_PC);
+}
+
+void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return reallocate(p, bytes, CALLER_PC);
 }
 
 void free(void *p)
 {
-	on_free(p);
+	int e = errno; /* glibc's free keeps errno */
+	on_free(p, CALLER_PC);
 	__libc_free(p);
+	errno = e;
 }
 
 void *memalign(size_t align, size_t n)
@@ -71,32 +113,31 @@ void *memalign(size_t align, size_t n)
 	return on_alloc(__libc_memalign(align, n), n, CALLER_PC);
 }
 
+/* glibc's own, for its checks of the alignment and its errno. */
 void *aligned_alloc(size_t align, size_t n)
 {
-	return on_alloc(__libc_memalign(align, n), n, CALLER_PC);
+	return on_alloc(REAL(aligned_alloc)(align, n), n, CALLER_PC);
 }
 
 int posix_memalign(void **out, size_t align, size_t n)
 {
-	if (align < sizeof(void *) || (align & (align - 1)))
-		return EINVAL;
-	void *p = __libc_memalign(align, n);
-	if (!p)
-		return ENOMEM;
-	*out = on_alloc(p, n, CALLER_PC);
-	return 0;
+	void *p;
+	int r = REAL(posix_memalign)(&p, align, n);
+	if (r == 0)
+		*out = on_alloc(p, n, CALLER_PC);
+	return r;
 }
 
 void *valloc(size_t n)
 {
-	return on_alloc(__libc_memalign((size_t)sysconf(_SC_PAGESIZE), n), n, CALLER_PC);
+	return on_alloc(REAL(valloc)(n), n, CALLER_PC);
 }
 
 void *pvalloc(size_t n)
 {
+	void *p = REAL(pvalloc)(n);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	n = (n + page - 1) & ~(page - 1);
-	return on_alloc(__libc_memalign(page, n), n, CALLER_PC);
+	return on_alloc(p, p ? (n + page - 1) & ~(page - 1) : 0, CALLER_PC);
 }
 
 /* glibc's checked copies reach its own memcpy without going through ours;

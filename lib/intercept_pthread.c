@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdio.h>
+#include "access.h"
 #include "deadlock.h"
 #include "init.h"
 #include "intercept.h"
@@ -28,11 +30,48 @@ static void release(const volatile void *obj, pv_sync_clock which)
 		pv_sync_release(t, A(obj), which);
 }
 
-/* A new object at this address owes nothing to an old one there. */
-static void fresh(const volatile void *obj, size_t size)
+/* The object's own memory, as ThreadSanitizer sees it: init and destroy
+ * write its first byte, every other call reads it atomically. Uses never
+ * race with each other, but a destroy, init, memset or free that nothing
+ * orders after a use does. A statically initialised object is first seen
+ * at its first use: no write. */
+static void touch(const volatile void *obj, const char *noun, int is_write, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (!t)
+		return;
+	pv_sync_set_kind(A(obj), noun);
+	pv_access(t, A(obj), 1, is_write, !is_write, pc);
+}
+
+/* The object is gone: its clocks, owners, lock order and waiters. */
+static void forget(const volatile void *obj, size_t size)
 {
 	pv_sync_forget(A(obj), size);
 	pv_dl_forget(A(obj), size);
+}
+
+/* A new object at this address owes nothing to an old one there. Its init
+ * writes its memory. */
+static void fresh(const volatile void *obj, size_t size, const char *noun, uintptr_t pc)
+{
+	forget(obj, size);
+	touch(obj, noun, 1, pc);
+}
+
+/* A timeout's tv_nsec must be in [0, 1e9): glibc fails the call with
+ * EINVAL (once it has to wait). Misuse; the call goes ahead as it would. */
+static void check_timeout(const volatile void *obj, const char *noun, const char *call,
+			  const struct timespec *ts, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (!t || !ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000))
+		return;
+	char head[96], note[128];
+	snprintf(head, sizeof head, "invalid timeout for %s", call);
+	snprintf(note, sizeof note,
+		 "tv_nsec is %ld, not in [0, 1000000000): the wait fails with EINVAL", (long)ts->tv_nsec);
+	pv_dl_misuse(t, head, A(obj), noun, pc, note);
 }
 
 /* Misuse checks before a destroy; EBUSY when it must not go ahead. */
@@ -267,19 +306,26 @@ int pthread_setname_np(pthread_t th, const char *name)
 
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 {
-	fresh(m, sizeof *m);
+	fresh(m, sizeof *m, "mutex", CALLER_PC);
 	return REAL(pthread_mutex_init)(m, a);
 }
 
 int pthread_mutex_destroy(pthread_mutex_t *m)
 {
 	destroying(m, PV_DL_MUTEX, CALLER_PC);
+	touch(m, "mutex", 1, CALLER_PC);
 	return destroyed(m, sizeof *m, PV_DL_MUTEX, REAL(pthread_mutex_destroy)(m));
 }
 
-/* What relocking a mutex the thread holds does, by glibc's mutex kind. */
+/* What relocking a mutex the thread holds does, by glibc's mutex kind.
+ * A mutex glibc sees unlocked is held by nobody, whatever the thread's
+ * list says: its memory was reused for a new mutex without init (a
+ * function's local mutex left locked, the function called again). */
 static pv_relock relock_of(const pthread_mutex_t *m)
 {
+	pv_thread *t = program_thread();
+	if (t && !__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED))
+		pv_dl_unlocked(t, A(m));
 	switch (m->__data.__kind & 3) {
 	case PTHREAD_MUTEX_RECURSIVE: return PV_RELOCK_RECURSIVE;
 	case PTHREAD_MUTEX_ERRORCHECK: return PV_RELOCK_FAILS;
@@ -289,7 +335,7 @@ static pv_relock relock_of(const pthread_mutex_t *m)
 
 /* Wraps every lock acquisition: deadlock bookkeeping around the real call,
  * then the acquire of the lock's clock. */
-#define LOCK(obj, mode, kind, relock, blocking, call)                                      \
+#define LOCK(obj, noun, mode, kind, relock, blocking, call)                                      \
 	({                                                                                 \
 		pv_thread *t_ = pv_cur();                                                  \
 		int on_ = t_ && !t_->ignore;                                               \
@@ -303,48 +349,53 @@ static pv_relock relock_of(const pthread_mutex_t *m)
 		int got_ = r_ == 0 || r_ == EOWNERDEAD;                                    \
 		if (on_)                                                                   \
 			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           \
-		if (got_)                                                                  \
+		if (got_) {                                                                \
 			acquire(obj, PV_CLOCK_MAIN);                                       \
+			touch(obj, noun, 0, pc_);                                          \
+		}                                                                          \
 		cancel_let(held_);                                                         \
 		r_;                                                                        \
 	})
 
 /* Before every release: the deadlock side, then the clock's release into
  * the side the thread held. */
-static void unlocking(const volatile void *obj, uintptr_t pc)
+static void unlocking(const volatile void *obj, const char *noun, uintptr_t pc)
 {
 	pv_thread *t = program_thread();
 	if (!t)
 		return;
+	touch(obj, noun, 0, pc);
 	int mode = pv_dl_before_unlock(t, A(obj), pc);
 	pv_sync_release(t, A(obj), mode == PV_LOCK_SHARED ? PV_CLOCK_READ : PV_CLOCK_MAIN);
 }
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+	check_timeout(m, "mutex", "pthread_mutex_timedlock", abstime, CALLER_PC);
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
-	return LOCK(m, PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+	check_timeout(m, "mutex", "pthread_mutex_clocklock", abstime, CALLER_PC);
+	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_clocklock)(m, clk, abstime));
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	unlocking(m, CALLER_PC);
+	unlocking(m, "mutex", CALLER_PC);
 	return REAL(pthread_mutex_unlock)(m);
 }
 
@@ -352,48 +403,56 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
 
 int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
-	fresh(s, sizeof *s);
+	fresh(s, sizeof *s, "spinlock", CALLER_PC);
 	return REAL(pthread_spin_init)(s, pshared);
 }
 
 int pthread_spin_destroy(pthread_spinlock_t *s)
 {
 	destroying(s, PV_DL_SPIN, CALLER_PC);
+	touch(s, "spinlock", 1, CALLER_PC);
 	return destroyed(s, sizeof *s, PV_DL_SPIN, REAL(pthread_spin_destroy)(s));
 }
 
 int pthread_spin_lock(pthread_spinlock_t *s)
 {
-	return LOCK(s, PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
+	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *s)
 {
-	return LOCK(s, PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 0,
+	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 0,
 		    REAL(pthread_spin_trylock)(s));
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *s)
 {
-	unlocking(s, CALLER_PC);
+	unlocking(s, "spinlock", CALLER_PC);
 	return REAL(pthread_spin_unlock)(s);
 }
 
 /* ---- rwlocks ---- */
 
 /* Readers release into the read clock, which only writers acquire. */
-#define RDLOCK(l, blocking, call) LOCK(l, PV_LOCK_SHARED, PV_WAIT_RDLOCK, PV_RELOCK_DEADLOCKS, blocking, call)
-#define WRLOCK(l, blocking, call)                                                          	({                                                                                 		int w_ = LOCK(l, PV_LOCK_EXCL, PV_WAIT_WRLOCK, PV_RELOCK_DEADLOCKS, blocking, call); 		if (w_ == 0)                                                               			acquire(l, PV_CLOCK_READ);                                         		w_;                                                                        	})
+#define RDLOCK(l, blocking, call) LOCK(l, "rwlock", PV_LOCK_SHARED, PV_WAIT_RDLOCK, PV_RELOCK_DEADLOCKS, blocking, call)
+#define WRLOCK(l, blocking, call)                                                          \
+	({                                                                                 \
+		int w_ = LOCK(l, "rwlock", PV_LOCK_EXCL, PV_WAIT_WRLOCK, PV_RELOCK_DEADLOCKS, blocking, call); \
+		if (w_ == 0)                                                               \
+			acquire(l, PV_CLOCK_READ);                                         \
+		w_;                                                                        \
+	})
 
 int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
 {
-	fresh(l, sizeof *l);
+	fresh(l, sizeof *l, "rwlock", CALLER_PC);
 	return REAL(pthread_rwlock_init)(l, a);
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
 	destroying(l, PV_DL_RWLOCK, CALLER_PC);
+	touch(l, "rwlock", 1, CALLER_PC);
 	return destroyed(l, sizeof *l, PV_DL_RWLOCK, REAL(pthread_rwlock_destroy)(l));
 }
 
@@ -409,11 +468,13 @@ int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_timedrdlock", t, CALLER_PC);
 	return RDLOCK(l, 0, REAL(pthread_rwlock_timedrdlock)(l, t));
 }
 
 int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_clockrdlock", t, CALLER_PC);
 	return RDLOCK(l, 0, REAL(pthread_rwlock_clockrdlock)(l, c, t));
 }
 
@@ -429,17 +490,19 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_timedwrlock", t, CALLER_PC);
 	return WRLOCK(l, 0, REAL(pthread_rwlock_timedwrlock)(l, t));
 }
 
 int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
+	check_timeout(l, "rwlock", "pthread_rwlock_clockwrlock", t, CALLER_PC);
 	return WRLOCK(l, 0, REAL(pthread_rwlock_clockwrlock)(l, c, t));
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	unlocking(l, CALLER_PC);
+	unlocking(l, "rwlock", CALLER_PC);
 	return REAL(pthread_rwlock_unlock)(l);
 }
 
@@ -447,13 +510,14 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
 
 int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {
-	fresh(c, sizeof *c);
+	fresh(c, sizeof *c, "condition variable", CALLER_PC);
 	return REAL_V(pthread_cond_init, "GLIBC_2.3.2")(c, a);
 }
 
 int pthread_cond_destroy(pthread_cond_t *c)
 {
 	int busy = destroying(c, PV_DL_COND, CALLER_PC);
+	touch(c, "condition variable", 1, CALLER_PC);
 	if (busy)
 		return busy;
 	return destroyed(c, sizeof *c, PV_DL_COND, REAL_V(pthread_cond_destroy, "GLIBC_2.3.2")(c));
@@ -461,13 +525,17 @@ int pthread_cond_destroy(pthread_cond_t *c)
 
 int pthread_cond_signal(pthread_cond_t *c)
 {
+	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
+	pv_dl_cond_wake(A(c), 0);
 	return REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c);
 }
 
 int pthread_cond_broadcast(pthread_cond_t *c)
 {
+	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
+	pv_dl_cond_wake(A(c), 1);
 	return REAL_V(pthread_cond_broadcast, "GLIBC_2.3.2")(c);
 }
 
@@ -503,6 +571,8 @@ static void cond_unwound(void *p)
 		int r_;                                                                    \
 		if (t_)                                                                    \
 			pv_dl_cond_wait_begin(t_, A(c), A(m), timed, CALLER_PC);           \
+		touch(c, "condition variable", 0, CALLER_PC);                             \
+		touch(m, "mutex", 0, CALLER_PC);                                           \
 		release(m, PV_CLOCK_MAIN);                                                 \
 		pthread_cleanup_push(cond_unwound, &w_);                                   \
 		r_ = (call);                                                               \
@@ -519,12 +589,14 @@ int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
+	check_timeout(c, "condition variable", "pthread_cond_timedwait", t, CALLER_PC);
 	return COND_WAIT(c, m, 1, REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t));
 }
 
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 			   const struct timespec *t)
 {
+	check_timeout(c, "condition variable", "pthread_cond_clockwait", t, CALLER_PC);
 	return COND_WAIT(c, m, 1, REAL(pthread_cond_clockwait)(c, m, clk, t));
 }
 
@@ -532,18 +604,20 @@ int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 
 int sem_init(sem_t *s, int pshared, unsigned value)
 {
-	fresh(s, sizeof *s);
+	fresh(s, sizeof *s, "semaphore", CALLER_PC);
 	return REAL(sem_init)(s, pshared, value);
 }
 
 int sem_destroy(sem_t *s)
 {
-	fresh(s, sizeof *s);
+	touch(s, "semaphore", 1, CALLER_PC);
+	forget(s, sizeof *s);
 	return REAL(sem_destroy)(s);
 }
 
 int sem_post(sem_t *s)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	release(s, PV_CLOCK_MAIN);
 	return REAL(sem_post)(s);
 }
@@ -572,21 +646,27 @@ static int sem_got(sem_t *s, int r)
 
 int sem_wait(sem_t *s)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, WATCHED(PV_WAIT_SEM, s, REAL(sem_wait)(s)));
 }
 
 int sem_trywait(sem_t *s)
 {
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_trywait)(s));
 }
 
 int sem_timedwait(sem_t *s, const struct timespec *t)
 {
+	check_timeout(s, "semaphore", "sem_timedwait", t, CALLER_PC);
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_timedwait)(s, t));
 }
 
 int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 {
+	check_timeout(s, "semaphore", "sem_clockwait", t, CALLER_PC);
+	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_clockwait)(s, c, t));
 }
 
@@ -594,19 +674,28 @@ int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 
 int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned n)
 {
-	fresh(b, sizeof *b);
-	return REAL(pthread_barrier_init)(b, a, n);
+	pv_thread *t = program_thread();
+	if (t)
+		pv_dl_barrier_init(t, A(b), n, CALLER_PC);
+	fresh(b, sizeof *b, "barrier", CALLER_PC);
+	int r = REAL(pthread_barrier_init)(b, a, n);
+	if (r == 0)
+		pv_dl_barrier_ready(A(b), n);
+	return r;
 }
 
 int pthread_barrier_destroy(pthread_barrier_t *b)
 {
-	fresh(b, sizeof *b);
+	touch(b, "barrier", 1, CALLER_PC);
+	forget(b, sizeof *b);
 	return REAL(pthread_barrier_destroy)(b);
 }
 
 /* Everything before any thread's arrival happens before every departure. */
 int pthread_barrier_wait(pthread_barrier_t *b)
 {
+	touch(b, "barrier", 0, CALLER_PC);
+	pv_dl_barrier_arrive(A(b));
 	release(b, PV_CLOCK_MAIN);
 	int r = WATCHED(PV_WAIT_BARRIER, b, REAL(pthread_barrier_wait)(b));
 	acquire(b, PV_CLOCK_MAIN);

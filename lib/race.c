@@ -10,6 +10,7 @@
 #include "session.h"
 #include "shadow.h"
 #include "stack.h"
+#include "sync.h"
 #include "xmap.h"
 
 /* One report per pair of source locations: pairs of pcs already seen are
@@ -169,6 +170,23 @@ static void describe_held(pv_report *r, pv_report_stack *s, int known, const pv_
 	s->more_mutexes = h->n - s->nmutexes;
 }
 
+/* Memory that is a mutex, condition variable... says so (either access's
+ * address may be the object's: a memset covers it, a lock reads its first byte). */
+static void describe_sync(pv_report *r, uintptr_t a, uintptr_t b)
+{
+	const char *k = pv_sync_kind(a);
+	uintptr_t at = a;
+	if (!k && b != a)
+		k = pv_sync_kind(at = b);
+	if (!k || r->nlocs >= 4)
+		return;
+	pv_report_location *l = &r->locs[r->nlocs++];
+	l->kind = PV_LOC_SYNC;
+	l->start = at;
+	l->tid = -1;
+	snprintf(l->name, sizeof l->name, "%s", k);
+}
+
 void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
 		   uint64_t old_meta, uint64_t old_ctx)
@@ -240,6 +258,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	add_thread(r, t);
 	add_thread(r, other);
 	describe_location(r, addr);
+	describe_sync(r, addr, prev->addr);
 	pv_report_emit(r);
 	pv_free(r);
 	t->ignore--;

@@ -10,6 +10,7 @@ typedef struct sync_obj {
 	uintptr_t addr;
 	struct sync_obj *next;
 	pv_vc clock[2];
+	const char *kind;   /* set by pthread interceptors; NULL for atomics */
 } sync_obj;
 
 typedef struct {
@@ -124,6 +125,45 @@ void pv_sync_peek_clock(uintptr_t addr, pv_vc *into)
 	pv_lock_release(&b->lock);
 }
 
+/* Objects forgotten so far: a thread's memory of the kinds it set is good
+ * while this stays the same. */
+static uint64_t forgotten;
+
+/* The kinds this thread set last: a lock's every use names it again. */
+#define KIND_CACHE 8
+static __thread struct {
+	uintptr_t addr;
+	const char *kind;
+	uint64_t gen;
+} kind_cache[KIND_CACHE];
+
+void pv_sync_set_kind(uintptr_t addr, const char *kind)
+{
+	unsigned i = (unsigned)(addr >> 3) % KIND_CACHE;
+	uint64_t gen = __atomic_load_n(&forgotten, __ATOMIC_ACQUIRE);
+	if (kind_cache[i].addr == addr && kind_cache[i].kind == kind && kind_cache[i].gen == gen)
+		return;
+	kind_cache[i].addr = addr;
+	kind_cache[i].kind = kind;
+	kind_cache[i].gen = gen;
+	bucket *b = bucket_of(addr);
+	pv_lock_acquire(&b->lock);
+	find_or_create(b, addr)->kind = kind;
+	pv_lock_release(&b->lock);
+}
+
+const char *pv_sync_kind(uintptr_t addr)
+{
+	bucket *b = bucket_of(addr);
+	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
+		return NULL;
+	pv_lock_acquire(&b->lock);
+	sync_obj *o = find(b, addr);
+	const char *k = o ? o->kind : NULL;
+	pv_lock_release(&b->lock);
+	return k;
+}
+
 static void forget_in(bucket *b, uintptr_t lo, uintptr_t hi)
 {
 	if (!__atomic_load_n(&b->head, __ATOMIC_ACQUIRE))
@@ -136,6 +176,7 @@ static void forget_in(bucket *b, uintptr_t lo, uintptr_t hi)
 			pv_vc_free(&o->clock[0]);
 			pv_vc_free(&o->clock[1]);
 			__atomic_fetch_sub(page_count(o->addr), 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&forgotten, 1, __ATOMIC_RELEASE);
 			pv_free(o);
 		} else {
 			p = &o->next;

@@ -20,6 +20,11 @@ void pv_sync_release(pv_thread *t, uintptr_t addr, pv_sync_clock which);
 void pv_sync_release_clock(uintptr_t addr, const pv_vc *c);
 /* into |= sync(addr).main, if addr has a sync object. */
 void pv_sync_peek_clock(uintptr_t addr, pv_vc *into);
+/* What the program uses the object at addr as, for race reports on its
+ * memory: "mutex", "condition variable"... (a string literal, kept). */
+void pv_sync_set_kind(uintptr_t addr, const char *kind);
+/* That name, or NULL when addr is no known object. */
+const char *pv_sync_kind(uintptr_t addr);
 /* The objects in [addr, addr+size) are gone (destroy, free, munmap). */
 void pv_sync_forget(uintptr_t addr, size_t size);
 
