@@ -34,7 +34,9 @@ static void release(const volatile void *obj, pv_sync_clock which)
  * write its first byte, every other call reads it atomically. Uses never
  * race with each other, but a destroy, init, memset or free that nothing
  * orders after a use does. A statically initialised object is first seen
- * at its first use: no write. */
+ * at its first use: no write. A lock reads before it acquires, and a barrier
+ * wait again on its way out: what orders init before another thread's lock,
+ * or a waiter's exit before destroy, must be something else. */
 static void touch(const volatile void *obj, const char *noun, int is_write, uintptr_t pc)
 {
 	pv_thread *t = program_thread();
@@ -350,8 +352,8 @@ static pv_relock relock_of(const pthread_mutex_t *m)
 		if (on_)                                                                   \
 			pv_dl_after_lock(t_, A(obj), mode, blocking, got_, pc_);           \
 		if (got_) {                                                                \
-			acquire(obj, PV_CLOCK_MAIN);                                       \
 			touch(obj, noun, 0, pc_);                                          \
+			acquire(obj, PV_CLOCK_MAIN);                                       \
 		}                                                                          \
 		cancel_let(held_);                                                         \
 		r_;                                                                        \
@@ -698,6 +700,7 @@ int pthread_barrier_wait(pthread_barrier_t *b)
 	pv_dl_barrier_arrive(A(b));
 	release(b, PV_CLOCK_MAIN);
 	int r = WATCHED(PV_WAIT_BARRIER, b, REAL(pthread_barrier_wait)(b));
+	touch(b, "barrier", 0, CALLER_PC);
 	acquire(b, PV_CLOCK_MAIN);
 	return r;
 }
