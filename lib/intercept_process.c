@@ -10,12 +10,14 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "deadlock.h"
@@ -185,69 +187,139 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 
 /* ---- exec and spawn: the new program joins the session ---- */
 
-/* envp with the session's entry, carrying the caller's clock: a new array,
- * or envp itself when there is no session. */
-static char **session_env(char *const envp[], pv_thread *t)
+/* Does the program at path carry the runtime? Only such a program gets the
+ * session: any other might write over the descriptor. */
+static int carries_runtime(const char *path)
 {
-	uint32_t h = t ? pv_session_handoff(&t->vc) : 0;
-	if (!h)
-		return (char **)envp;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int r = pv_session_carries_runtime(fd);
+	syscall(SYS_close, fd);
+	return r;
+}
+
+/* The same for a file found through PATH, as execvp finds it. */
+static int carries_runtime_p(const char *file)
+{
+	if (strchr(file, '/'))
+		return carries_runtime(file);
+	const char *dirs = getenv("PATH");
+	if (!dirs)
+		dirs = "/bin:/usr/bin";
+	char buf[4096];
+	for (const char *p = dirs;; p++) {
+		const char *e = strchrnul(p, ':');
+		int n = (int)(e - p);
+		snprintf(buf, sizeof buf, "%.*s/%s", n ? n : 1, n ? p : ".", file);
+		if (!access(buf, X_OK))
+			return carries_runtime(buf);
+		if (!*e)
+			return 0;
+		p = e;
+	}
+}
+
+/* The same, from the program's thread t (NULL: no session to hand on). */
+static int runtime_at(pv_thread *t, const char *file, int search)
+{
+	if (!t || !pv_session_active())
+		return 0;
+	t->ignore++; /* our string functions are not the program's */
+	int r = search ? carries_runtime_p(file) : carries_runtime(file);
+	t->ignore--;
+	return r;
+}
+
+/* The environment a new program starts with: envp, and for a program that
+ * carries the runtime the session's entries (a descriptor of the session
+ * and the caller's clock; the options the runtime started with), whatever
+ * envp holds. */
+typedef struct {
+	char **env;
+	char *entry;  /* ours, in env */
+	int fd;       /* the session's descriptor for this exec, or -1 */
+} new_env;
+
+static int has_name(const char *e, const char *name_eq)
+{
+	return !strncmp(e, name_eq, strlen(name_eq));
+}
+
+static new_env session_env(char *const envp[], pv_thread *t, int runtime)
+{
+	new_env r = { (char **)envp, NULL, -1 };
+	if (!t || !pv_session_active())
+		return r;
 	t->ignore++; /* our strncmp is not the program's */
+	const char *opts = runtime ? pv_session_options_entry() : NULL;
+	uint32_t h = 0;
+	if (runtime && (r.fd = pv_session_exec_fd()) >= 0)
+		h = pv_session_handoff(&t->vc);
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
-	char **out = pv_alloc((n + 2) * sizeof *out);
-	char *entry = pv_alloc(64);
+	char **out = pv_alloc((n + 3) * sizeof *out);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], PV_SESSION_ENV "=", sizeof PV_SESSION_ENV))
+		if (!has_name(envp[i], PV_SESSION_ENV "=") &&
+		    !(opts && has_name(envp[i], "PVCHECK_OPTIONS=")))
 			out[k++] = envp[i];
-	pv_session_env_entry(h, entry, 64);
-	out[k++] = entry;
+	if (h) {
+		r.entry = pv_alloc(64);
+		pv_session_env_entry(h, r.fd, r.entry, 64);
+		out[k++] = r.entry;
+	}
+	if (opts)
+		out[k++] = (char *)opts;
 	out[k] = NULL;
+	r.env = out;
 	t->ignore--;
-	return out;
+	return r;
 }
 
-static void env_done(char **env, char *const orig[])
+/* After the exec failed, or the spawn is done. */
+static void env_done(new_env *r, char *const orig[])
 {
-	if (env == (char **)orig)
+	if (r->fd >= 0)
+		syscall(SYS_close, r->fd);
+	if (r->env == (char **)orig)
 		return;
-	pv_thread *t = pv_cur();
-	t->ignore++;
-	for (size_t i = 0; env[i]; i++)
-		if (!strncmp(env[i], PV_SESSION_ENV "=", sizeof PV_SESSION_ENV))
-			pv_free(env[i]);
-	pv_free(env);
-	t->ignore--;
+	pv_free(r->entry);
+	pv_free(r->env);
 }
 
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	char **env = session_env(envp, pv_cur());
-	int r = REAL(execve)(path, argv, env);
+	pv_thread *t = pv_cur();
+	new_env env = session_env(envp, t, runtime_at(t, path, 0));
+	int r = REAL(execve)(path, argv, env.env);
 	int e = errno;
-	env_done(env, envp);
+	env_done(&env, envp);
 	errno = e;
 	return r;
 }
 
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	char **env = session_env(envp, pv_cur());
-	int r = REAL(execvpe)(file, argv, env);
+	pv_thread *t = pv_cur();
+	new_env env = session_env(envp, t, runtime_at(t, file, 1));
+	int r = REAL(execvpe)(file, argv, env.env);
 	int e = errno;
-	env_done(env, envp);
+	env_done(&env, envp);
 	errno = e;
 	return r;
 }
 
 int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	char **env = session_env(envp, pv_cur());
-	int r = REAL(fexecve)(fd, argv, env);
+	pv_thread *t = pv_cur();
+	char path[32];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	new_env env = session_env(envp, t, runtime_at(t, path, 0));
+	int r = REAL(fexecve)(fd, argv, env.env);
 	int e = errno;
-	env_done(env, envp);
+	env_done(&env, envp);
 	errno = e;
 	return r;
 }
@@ -312,9 +384,9 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 		const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
-	char **env = session_env(envp, t);
-	int r = REAL(posix_spawn)(pid, path, fa, attr, argv, env);
-	env_done(env, envp);
+	new_env env = session_env(envp, t, runtime_at(t, path, 0));
+	int r = REAL(posix_spawn)(pid, path, fa, attr, argv, env.env);
+	env_done(&env, envp);
 	if (t)
 		pv_thread_tick(t);
 	return r;
@@ -324,9 +396,9 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
 		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
-	char **env = session_env(envp, t);
-	int r = REAL(posix_spawnp)(pid, file, fa, attr, argv, env);
-	env_done(env, envp);
+	new_env env = session_env(envp, t, runtime_at(t, file, 1));
+	int r = REAL(posix_spawnp)(pid, file, fa, attr, argv, env.env);
+	env_done(&env, envp);
 	if (t)
 		pv_thread_tick(t);
 	return r;

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -100,6 +101,15 @@ static int session_fd = -1;
 static int state;               /* 0 not tried, 1 active, -1 none */
 static uint32_t image;
 static uint32_t started_handoff;
+/* PVCHECK_OPTIONS as this program got it: a new program of the session gets
+ * it whatever environment the program passes on (it may clear its own). */
+static char options_entry[2200];
+
+/* What tells an exec or a spawn that the program it starts carries the
+ * runtime: this section, found by name in the file's section headers. */
+#define RUNTIME_SECTION "pvcheck_runtime"
+__attribute__((used, section(RUNTIME_SECTION)))
+static const char runtime_marker[] = "pvcheck runtime";
 
 static void *at(uint64_t off) { return (char *)H + off; }
 
@@ -148,15 +158,19 @@ static int join_env(void)
 		return -1;
 	if (*end == ':')
 		started_handoff = (uint32_t)strtoul(end + 1, NULL, 10);
-	return map_fd((int)fd);
+	if (map_fd((int)fd))
+		return -1;
+	/* Inherited for this exec only: the programs we start get their own. */
+	fcntl(session_fd, F_SETFD, FD_CLOEXEC);
+	return 0;
 }
 
 static int create(void)
 {
-	int fd = (int)syscall(SYS_memfd_create, "pvcheck-session", 0);
+	int fd = (int)syscall(SYS_memfd_create, "pvcheck-session", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	int high = fcntl(fd, F_DUPFD, FD_FLOOR);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, FD_FLOOR);
 	if (high >= 0) {
 		close(fd);
 		fd = high;
@@ -271,6 +285,9 @@ int pv_session_attach(void)
 		return state > 0 ? 0 : -1;
 	pv_lock_acquire(&lock);
 	if (!state) {
+		const char *o = getenv("PVCHECK_OPTIONS");
+		if (o && strlen(o) < sizeof options_entry - 20)
+			snprintf(options_entry, sizeof options_entry, "PVCHECK_OPTIONS=%s", o);
 		int ok = join_env() == 0 || create() == 0;
 		if (ok) {
 			image = __atomic_fetch_add(&H->next_image, 1, __ATOMIC_RELAXED);
@@ -503,9 +520,53 @@ uint32_t pv_session_handoff(const pv_vc *from)
 	return id;
 }
 
-void pv_session_env_entry(uint32_t handoff, char *buf, size_t len)
+int pv_session_exec_fd(void)
 {
-	snprintf(buf, len, "%s=%d:%u", PV_SESSION_ENV, session_fd, handoff);
+	if (!pv_session_active())
+		return -1;
+	return fcntl(session_fd, F_DUPFD, FD_FLOOR);
+}
+
+void pv_session_env_entry(uint32_t handoff, int fd, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s=%d:%u", PV_SESSION_ENV, fd, handoff);
+}
+
+const char *pv_session_options_entry(void)
+{
+	return options_entry[0] ? options_entry : NULL;
+}
+
+/* Read n bytes at off with raw calls: read is intercepted. */
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	return syscall(SYS_pread64, fd, buf, n, (off_t)off) == (long)n ? 0 : -1;
+}
+
+int pv_session_carries_runtime(int fd)
+{
+	Elf64_Ehdr eh;
+	Elf64_Shdr names, sh[32];
+	if (pread_all(fd, &eh, sizeof eh, 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh.e_shstrndx >= eh.e_shnum ||
+	    pread_all(fd, &names, sizeof names, eh.e_shoff + eh.e_shstrndx * sizeof names))
+		return 0;
+	/* The section names, as far as a small buffer holds them. */
+	char str[2048];
+	size_t len = names.sh_size < sizeof str ? names.sh_size : sizeof str;
+	if (!len || pread_all(fd, str, len, names.sh_offset))
+		return 0;
+	str[len - 1] = 0;
+	for (unsigned i = 0; i < eh.e_shnum; i += 32) {
+		unsigned n = eh.e_shnum - i < 32 ? eh.e_shnum - i : 32;
+		if (pread_all(fd, sh, n * sizeof *sh, eh.e_shoff + i * sizeof *sh))
+			return 0;
+		for (unsigned j = 0; j < n; j++)
+			if (sh[j].sh_name < len && !strcmp(str + sh[j].sh_name, RUNTIME_SECTION))
+				return 1;
+	}
+	return 0;
 }
 
 uint32_t pv_session_started_with(void)

@@ -64,10 +64,17 @@ enum { PV_REGION_CALLTREE_NODES, PV_REGION_CALLTREE_INDEX, PV_REGION_CALLTREE_CO
        PV_NREGIONS };
 void *pv_session_region(int id, size_t size);
 
-/* Exec and spawn: the caller's clock, left for the new program to take, and
- * the environment entry that tells it where ("PVCHECK_SESSION=fd:id"). */
+/* Exec and spawn: the caller's clock, left for the new program to take, a
+ * descriptor of the session open across one exec (the session's own is
+ * closed on exec: only programs that carry the runtime get one), and the
+ * environment entry that tells the new program both ("PVCHECK_SESSION=fd:id"). */
 uint32_t pv_session_handoff(const pv_vc *from);
-void pv_session_env_entry(uint32_t handoff, char *buf, size_t len);
+int pv_session_exec_fd(void);
+void pv_session_env_entry(uint32_t handoff, int fd, char *buf, size_t len);
+/* "PVCHECK_OPTIONS=..." as this program started with it, or NULL. */
+const char *pv_session_options_entry(void);
+/* Does the ELF file open on fd carry the runtime (its marker section)? */
+int pv_session_carries_runtime(int fd);
 /* In a new program: the handoff it was started with, or 0. */
 uint32_t pv_session_started_with(void);
 

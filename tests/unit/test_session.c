@@ -637,17 +637,31 @@ static void test_handoff_to_exec(void)
 	CU_ASSERT_TRUE(pv_session_has(pv_key_handoff(id)));
 	CU_ASSERT_NOT_EQUAL(pv_session_handoff(&c), id);
 
+	/* The session's own descriptor is closed on exec; the one for an
+	 * exec is a copy that is not. */
+	int xfd = pv_session_exec_fd();
+	CU_ASSERT_FATAL(xfd >= 0);
 	char entry[64];
-	pv_session_env_entry(id, entry, sizeof entry);
+	pv_session_env_entry(id, xfd, entry, sizeof entry);
 	int fd = -1;
 	unsigned got = 0;
 	char tail = 0;
 	CU_ASSERT_EQUAL(sscanf(entry, PV_SESSION_ENV "=%d:%u%c", &fd, &got, &tail), 2);
 	CU_ASSERT_EQUAL(got, id);
-	CU_ASSERT(fd >= 0);
-	/* The descriptor survives exec. */
+	CU_ASSERT_EQUAL(fd, xfd);
 	int fl = fcntl(fd, F_GETFD);
 	CU_ASSERT(fl >= 0 && !(fl & FD_CLOEXEC));
+	int own = -1;
+	for (int i = 0; i < 1024 && own < 0; i++) {
+		char link[64], target[128];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", i);
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n > 0 && i != xfd && (target[n] = 0, strstr(target, "pvcheck-session")))
+			own = i;
+	}
+	CU_ASSERT_FATAL(own >= 0);
+	fl = fcntl(own, F_GETFD);
+	CU_ASSERT(fl >= 0 && (fl & FD_CLOEXEC));
 
 	int p[2];
 	CU_ASSERT_FATAL(pipe(p) == 0);
@@ -679,8 +693,30 @@ static void test_handoff_to_exec(void)
 	CU_ASSERT_EQUAL_FATAL(pv_session_slot_get(s, &pid_, &tid, &img), 0);
 	CU_ASSERT_EQUAL(pid_, pid);
 	CU_ASSERT_NOT_EQUAL(img, pv_session_image());
+	close(xfd);
 	pv_vc_free(&c);
 	pv_vc_free(&out);
+}
+
+/* Only a program that carries the runtime is given the session. */
+static void test_carries_runtime(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_TRUE(pv_session_carries_runtime(fd));
+	close(fd);
+	fd = open("/bin/sh", O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FALSE(pv_session_carries_runtime(fd));
+	close(fd);
+	dev_t d;
+	ino_t i;
+	fd = temp_file(&d, &i); /* empty: not ELF at all */
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FALSE(pv_session_carries_runtime(fd));
+	CU_ASSERT_EQUAL(write(fd, "\177ELF\2\1\1", 7), 7);
+	CU_ASSERT_FALSE(pv_session_carries_runtime(fd));
+	close(fd);
 }
 
 static void test_exec_without_session_starts_its_own(void)
@@ -722,5 +758,6 @@ const pv_test pv_tests[] = {
 	{ "regions are the same in a forked child", test_region_same_in_forked_child },
 	{ "an exec'd child takes the handoff", test_handoff_to_exec },
 	{ "an exec'd child without a session starts its own", test_exec_without_session_starts_its_own },
+	{ "the runtime's marker is found in an ELF file", test_carries_runtime },
 	{ NULL, NULL },
 };
