@@ -6,7 +6,10 @@
  *     comment RACE, DEADLOCK, LOCK-ORDER or MISUSE is where a stack of a
  *     finding of that kind (race, deadlock, lock-order, api-misuse) starts.
  *     Every finding must be of a marked kind with all its stacks at lines
- *     marked so, and every marked line must be reported.
+ *     marked so, and every marked line must be reported. RACE-READ and
+ *     RACE-WRITE mark race lines that only read or write: a stack there
+ *     must be of that kind of access ("Previous write" at a RACE-READ
+ *     line fails). "pvcheck-e2e: findings=N" asks for exactly N findings.
  *     "pvcheck-e2e: location=KIND" asks every race's memory to be of KIND;
  *     "pvcheck-e2e: headline=TEXT" asks for a finding whose headline has TEXT.
  *     A fixture without marks must give {"findings":[]} and exit 0; one
@@ -24,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_MARKS 64
+#define MAX_MARKS 256
 #define MAX_HEADLINES 8
 
 /* Mark comment, finding kind. */
@@ -35,6 +38,12 @@ static const char *const kinds[][2] = {
 	{ "/* MISUSE */", "api-misuse" },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
+
+/* Race marks that also say the access's kind. */
+static const struct {
+	const char *mark;
+	char access;
+} race_access[] = { { "/* RACE-READ */", 'r' }, { "/* RACE-WRITE */", 'w' } };
 
 static int failures;
 
@@ -104,7 +113,9 @@ typedef struct {
 	int line[MAX_MARKS];
 	int kind[MAX_MARKS];     /* index into kinds */
 	int hit[MAX_MARKS];
+	char access[MAX_MARKS];  /* 'r', 'w': the stack's access must be so; 0: any */
 	int n;
+	int findings;            /* exactly this many, or -1 */
 	char location[16];
 	char headline[MAX_HEADLINES][128];
 	int nheadlines;
@@ -116,14 +127,24 @@ static void read_marks(const char *src, marks *m)
 	char buf[1024];
 	int no = 0;
 	memset(m, 0, sizeof *m);
+	m->findings = -1;
 	while (f && fgets(buf, sizeof buf, f)) {
 		no++;
+		for (size_t a = 0; a < sizeof race_access / sizeof race_access[0]; a++)
+			if (strstr(buf, race_access[a].mark) && m->n < MAX_MARKS) {
+				m->kind[m->n] = 0;
+				m->access[m->n] = race_access[a].access;
+				m->line[m->n++] = no;
+			}
 		for (size_t k = 0; k < NKINDS; k++)
 			if (strstr(buf, kinds[k][0]) && m->n < MAX_MARKS) {
 				m->kind[m->n] = (int)k;
 				m->line[m->n++] = no;
 			}
-		char *d = strstr(buf, "pvcheck-e2e: location=");
+		char *d = strstr(buf, "pvcheck-e2e: findings=");
+		if (d)
+			m->findings = atoi(d + strlen("pvcheck-e2e: findings="));
+		d = strstr(buf, "pvcheck-e2e: location=");
 		if (d)
 			sscanf(d + strlen("pvcheck-e2e: location="), "%15s", m->location);
 		d = strstr(buf, "pvcheck-e2e: headline=");
@@ -150,15 +171,18 @@ static int num(const cJSON *o, const char *k)
 	return cJSON_IsNumber(n) ? n->valueint : -1;
 }
 
-/* Index of the mark of kind k at file:line of this fixture, or -1. */
-static int mark_at(const marks *m, int k, const char *base, const cJSON *frame)
+/* Index of the mark of kind k at file:line of this fixture for a stack of
+ * this access ("read", "write"...), or -1. */
+static int mark_at(const marks *m, int k, const char *base, const cJSON *frame, const char *access)
 {
+	int writes = strstr(access, "write") != NULL;
 	const char *file = str(frame, "file");
 	const char *slash = strrchr(file, '/');
 	if (strcmp(slash ? slash + 1 : file, base))
 		return -1;
 	for (int i = 0; i < m->n; i++)
-		if (m->line[i] == num(frame, "line") && m->kind[i] == k)
+		if (m->line[i] == num(frame, "line") && m->kind[i] == k &&
+		    (!m->access[i] || (m->access[i] == 'w') == writes))
 			return i;
 	return -1;
 }
@@ -185,18 +209,19 @@ static void frame_text(const cJSON *fr, char *out, size_t len)
 static void check_stack(const cJSON *stack, int k, const char *base, marks *m, int report)
 {
 	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(stack, "frames");
+	const char *access = str(stack, "access");
 	const cJSON *fr = cJSON_GetArrayItem(frames, 0);
-	if (fr && is_mem_function(str(fr, "function")) && mark_at(m, k, base, fr) < 0)
+	if (fr && is_mem_function(str(fr, "function")) && mark_at(m, k, base, fr, access) < 0)
 		fr = cJSON_GetArrayItem(frames, 1);
-	int i = fr ? mark_at(m, k, base, fr) : -1;
+	int i = fr ? mark_at(m, k, base, fr, access) : -1;
 	if (i >= 0) {
 		m->hit[i] = 1;
 		return;
 	}
 	char where[512];
 	frame_text(fr, where, sizeof where);
-	fail("%s #%d: stack \"%s\" starts at %s, not at a line marked %s", kinds[k][1],
-	     report, str(stack, "title"), where, kinds[k][0]);
+	fail("%s #%d: stack \"%s\" starts at %s, not at a line marked %s where a %s is marked",
+	     kinds[k][1], report, str(stack, "title"), where, kinds[k][0], access);
 }
 
 static void check_finding(const cJSON *f, int k, const char *base, marks *m, int report)
@@ -272,6 +297,8 @@ static int fixture(const char *pvcheck, const char *src, const char *work)
 			if (!m.hit[i])
 				fail("%s:%d is marked %s but no %s finding points at it", base, m.line[i],
 				     kinds[m.kind[i]][0], kinds[m.kind[i]][1]);
+		if (m.findings >= 0 && n != m.findings)
+			fail("%d finding(s), not %d", n, m.findings);
 		for (int h = 0; h < m.nheadlines; h++) {
 			int found = 0;
 			cJSON_ArrayForEach(f, findings)
