@@ -61,7 +61,7 @@ pv_cell *pv_session_shadow(uint32_t object, uint64_t chunk);
 
 /* A region of the session's memory that every process finds by its id. */
 enum { PV_REGION_CALLTREE_NODES, PV_REGION_CALLTREE_INDEX, PV_REGION_CALLTREE_COUNT,
-       PV_NREGIONS };
+       PV_REGION_RACE_LINES, PV_NREGIONS };
 void *pv_session_region(int id, size_t size);
 
 /* Exec and spawn: the caller's clock, left for the new program to take, a
