@@ -12,6 +12,7 @@
 #include "shadow.h"
 #include "sync.h"
 #include "thread.h"
+#include "xmap.h"
 
 static int ready;
 
@@ -26,6 +27,8 @@ static void at_exit(void)
 {
 	const pv_options_t *o = pv_options();
 	pv_runtime_exiting();
+	pv_thread_process_exit();
+	pv_xmap_release();
 	if (pv_report_count() && o->exitcode) {
 		fflush(NULL);
 		_exit(o->exitcode);

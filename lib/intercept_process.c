@@ -39,7 +39,12 @@ extern char **environ;
 /* The runtime's fork handlers, registered before any of the program's:
  * its prepare runs after theirs (they may lock what our locks guard) and
  * its parent/child before theirs. Every runtime lock is taken across the
- * fork so that the child's copy is consistent. */
+ * fork so that the child's copy is consistent. A process with one thread
+ * leaves the sync and heap tables' many locks alone: nobody else can hold
+ * one, and touching them all cost every fork (a forking server) a
+ * millisecond of copied pages. */
+static int forked_alone;
+
 static void before_fork(void)
 {
 	pv_thread *t = pv_cur();
@@ -48,8 +53,11 @@ static void before_fork(void)
 	t->ignore++;
 	pv_dl_fork_prepare();
 	pv_thread_fork_prepare();
-	pv_sync_fork_prepare();
-	pv_heap_fork_prepare();
+	forked_alone = pv_thread_alone();
+	if (!forked_alone) {
+		pv_sync_fork_prepare();
+		pv_heap_fork_prepare();
+	}
 }
 
 static void after_fork_parent(void)
@@ -57,8 +65,10 @@ static void after_fork_parent(void)
 	pv_thread *t = pv_cur();
 	if (!t)
 		return;
-	pv_heap_fork_parent();
-	pv_sync_fork_parent();
+	if (!forked_alone) {
+		pv_heap_fork_parent();
+		pv_sync_fork_parent();
+	}
 	pv_thread_fork_parent();
 	pv_dl_fork_parent();
 	/* What the parent does from now on the child has not seen. */
@@ -71,8 +81,10 @@ static void after_fork_child(void)
 	pv_thread *t = pv_cur();
 	if (!t)
 		return;
-	pv_heap_fork_child();
-	pv_sync_fork_child();
+	if (!forked_alone) {
+		pv_heap_fork_child();
+		pv_sync_fork_child();
+	}
 	pv_thread_fork_child(t);
 	pv_dl_fork_child(t);
 	pv_report_after_fork_child();
@@ -109,14 +121,21 @@ void pv_process_init(void)
 pid_t fork(void)
 {
 	pv_thread *t = pv_cur();
-	if (t)
+	if (t) {
 		pv_dl_fork_site(t, CALLER_PC);
-	return REAL(fork)();
+		pv_xmap_fork(0);
+	}
+	pid_t r = REAL(fork)();
+	if (r < 0 && t)
+		pv_xmap_fork(1);
+	return r;
 }
 
 void _exit(int status)
 {
 	pv_runtime_exiting();
+	pv_thread_process_exit();
+	pv_xmap_release();
 	REAL(_exit)(status);
 	__builtin_unreachable();
 }
@@ -124,23 +143,32 @@ void _exit(int status)
 void _Exit(int status)
 {
 	pv_runtime_exiting();
+	pv_thread_process_exit();
+	pv_xmap_release();
 	REAL(_Exit)(status);
 	__builtin_unreachable();
 }
 
-/* A child that ended left its clock: its work happened before the wait returned. */
-static void reaped(pid_t pid, int status)
+/* A child that ended left its clock: its work happened before the wait
+ * returned. Once reaped, the clock is used up (the pid may come again) and
+ * the slots the child left behind by exec go back to the session. */
+static void reaped(pid_t pid, int status, int reap)
 {
 	pv_thread *t = program_thread();
-	if (t && pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
-		pv_session_acquire(&t->vc, pv_key_exit(pid));
+	if (!t || pid <= 0 || !(WIFEXITED(status) || WIFSIGNALED(status)))
+		return;
+	pv_session_acquire(&t->vc, pv_key_exit(pid));
+	if (reap) {
+		pv_session_forget(pv_key_exit(pid));
+		pv_session_reclaim(pid);
+	}
 }
 
 pid_t wait(int *wstatus)
 {
 	int st = 0;
 	pid_t p = REAL(wait)(&st);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus)
 		*wstatus = st;
 	return p;
@@ -150,7 +178,7 @@ pid_t waitpid(pid_t pid, int *wstatus, int options)
 {
 	int st = 0;
 	pid_t p = REAL(waitpid)(pid, &st, options);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
 	return p;
@@ -160,7 +188,7 @@ pid_t wait3(int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
 	pid_t p = REAL(wait3)(&st, options, ru);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
 	return p;
@@ -170,7 +198,7 @@ pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
 	pid_t p = REAL(wait4)(pid, &st, options, ru);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
 	return p;
@@ -181,7 +209,7 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 	int r = REAL(waitid)(idtype, id, info, options);
 	if (r == 0 && info && info->si_pid > 0 &&
 	    (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))
-		reaped(info->si_pid, info->si_code == CLD_EXITED ? 0 : SIGKILL);
+		reaped(info->si_pid, info->si_code == CLD_EXITED ? 0 : SIGKILL, !(options & WNOWAIT));
 	return r;
 }
 
@@ -278,6 +306,29 @@ static new_env session_env(char *const envp[], pv_thread *t, int runtime)
 	return r;
 }
 
+/* Before an exec: the slots of this process's threads that are done go
+ * back to the session once the exec succeeds; a program without the
+ * runtime ends the part of this process that is checked, as an exit does. */
+static void exec_prepare(pv_thread *t, int runtime)
+{
+	if (!t || !pv_session_active())
+		return;
+	t->ignore++;
+	if (!runtime)
+		pv_runtime_exiting();
+	pv_thread_exec(0);
+	pv_xmap_release();
+	t->ignore--;
+}
+
+static void exec_failed(pv_thread *t)
+{
+	if (t && pv_session_active()) {
+		pv_thread_exec(1);
+		pv_xmap_retake();
+	}
+}
+
 /* After the exec failed, or the spawn is done. */
 static void env_done(new_env *r, char *const orig[])
 {
@@ -292,9 +343,12 @@ static void env_done(new_env *r, char *const orig[])
 int execve(const char *path, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
-	new_env env = session_env(envp, t, runtime_at(t, path, 0));
+	int runtime = runtime_at(t, path, 0);
+	new_env env = session_env(envp, t, runtime);
+	exec_prepare(t, runtime);
 	int r = REAL(execve)(path, argv, env.env);
 	int e = errno;
+	exec_failed(t);
 	env_done(&env, envp);
 	errno = e;
 	return r;
@@ -303,9 +357,12 @@ int execve(const char *path, char *const argv[], char *const envp[])
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
-	new_env env = session_env(envp, t, runtime_at(t, file, 1));
+	int runtime = runtime_at(t, file, 1);
+	new_env env = session_env(envp, t, runtime);
+	exec_prepare(t, runtime);
 	int r = REAL(execvpe)(file, argv, env.env);
 	int e = errno;
+	exec_failed(t);
 	env_done(&env, envp);
 	errno = e;
 	return r;
@@ -316,9 +373,12 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 	pv_thread *t = pv_cur();
 	char path[32];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	new_env env = session_env(envp, t, runtime_at(t, path, 0));
+	int runtime = runtime_at(t, path, 0);
+	new_env env = session_env(envp, t, runtime);
+	exec_prepare(t, runtime);
 	int r = REAL(fexecve)(fd, argv, env.env);
 	int e = errno;
+	exec_failed(t);
 	env_done(&env, envp);
 	errno = e;
 	return r;

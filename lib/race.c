@@ -174,8 +174,8 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	pv_report_stack *prev = &r->stacks[1];
 	int opid, otid;
 	uint32_t oimage;
-	int remote = !pv_session_slot_get(PV_CELL_SLOT(old_meta), &opid, &otid, &oimage) &&
-		     opid != getpid();
+	int remote = !pv_session_slot_get_at(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta),
+					     &opid, &otid, &oimage) && opid != getpid();
 	pv_thread *other = remote ? NULL :
 		pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));
 	prev->tid = remote ? otid : other ? other->tid : -1;

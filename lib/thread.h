@@ -73,6 +73,13 @@ pv_thread *pv_thread_by_stack_addr(uintptr_t addr);
 void pv_thread_describe(const pv_thread *t, pv_report_thread *out);
 void pv_thread_set_name(pv_thread *t, const char *name);
 
+/* The process ends: the slots of threads that are done go back to the
+ * session. (Idempotent; not from a signal handler.) */
+void pv_thread_process_exit(void);
+/* The process execs (failed = 0), or its exec failed (1). */
+void pv_thread_exec(int failed);
+/* Is the calling thread the process's only program thread? */
+int pv_thread_alone(void);
 /* fork: the child keeps only the calling thread, which has seen everything. */
 void pv_thread_fork_prepare(void);
 void pv_thread_fork_parent(void);

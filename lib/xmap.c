@@ -18,6 +18,7 @@ typedef struct {
 	size_t len;
 	uintptr_t res_lo, res_hi;  /* the chunks reserved around it; 0: none */
 	uint32_t object;
+	int counted;               /* holds a reference to the object (mapped by us) */
 	uint64_t off;              /* offset of start in the object */
 	char name[112];            /* for reports */
 } xm;
@@ -112,6 +113,21 @@ static uint32_t object_of(int flags, int fd)
 	return pv_session_file_object(st.st_dev, st.st_ino);
 }
 
+/* The mapping's chunks take the object's shadow, on first touch. */
+static void attach(const xm *m)
+{
+	uintptr_t skew = m->start - m->res_lo;
+	uint64_t first = (m->off - skew) / CHUNK;
+	for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
+		pv_shadow_attach_lazy(c, m->object, first + (c - m->res_lo) / CHUNK);
+}
+
+static void detach(const xm *m)
+{
+	for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
+		pv_shadow_detach(c);
+}
+
 void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (pv_session_attach() || !len)
@@ -136,10 +152,9 @@ void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
 		return p;
 	}
 	uint32_t object = object_of(flags, fd);
-	uint64_t first = ((uint64_t)off - skew) / CHUNK;
-	for (uintptr_t c = base; c < base + span; c += CHUNK)
-		pv_shadow_attach(c, pv_session_shadow(object, first + (c - base) / CHUNK));
-	xm m = { (uintptr_t)p, len, base, base + span, object, (uint64_t)off, "" };
+	pv_session_object_ref(object);
+	xm m = { (uintptr_t)p, len, base, base + span, object, 1, (uint64_t)off, "" };
+	attach(&m);
 	name_of(flags, fd, m.name, sizeof m.name);
 	add(m);
 	return p;
@@ -157,7 +172,7 @@ void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, ui
 			return;
 		}
 	pv_lock_release(&lock);
-	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), off, "" };
+	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), 0, off, "" };
 	snprintf(m.name, sizeof m.name, "%s", name);
 	add(m);
 }
@@ -171,8 +186,9 @@ void pv_xmap_unmap(uintptr_t *addr, size_t *len)
 	for (int i = 0; i < nmaps;) {
 		xm *m = &maps[i];
 		if (m->start >= lo && m->start + m->len <= hi) {
-			for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
-				pv_shadow_detach(c);
+			detach(m);
+			if (m->counted > 0)
+				pv_session_object_unref(m->object);
 			if (m->res_lo) {
 				/* The reserve around the mapping goes with it. */
 				if (m->res_lo < lo)
@@ -188,4 +204,47 @@ void pv_xmap_unmap(uintptr_t *addr, size_t *len)
 	pv_lock_release(&lock);
 	*addr = lo;
 	*len = hi - lo;
+}
+
+void pv_xmap_fork(int failed)
+{
+	if (!pv_xmap_any())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].counted > 0) {
+			if (failed)
+				pv_session_object_unref(maps[i].object);
+			else
+				pv_session_object_ref(maps[i].object);
+		}
+	pv_lock_release(&lock);
+}
+
+void pv_xmap_release(void)
+{
+	if (!pv_xmap_any())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].counted > 0) {
+			detach(&maps[i]);
+			pv_session_object_unref(maps[i].object);
+			maps[i].counted = -1;
+		}
+	pv_lock_release(&lock);
+}
+
+void pv_xmap_retake(void)
+{
+	if (!pv_xmap_any())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].counted < 0) {
+			pv_session_object_ref(maps[i].object);
+			attach(&maps[i]);
+			maps[i].counted = 1;
+		}
+	pv_lock_release(&lock);
 }
