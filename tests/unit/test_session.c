@@ -311,9 +311,8 @@ static void test_release_joins(void)
 	pv_vc_free(&out);
 }
 
-/* Slots run up to PV_MAX_SLOTS and are never given back to the session
- * (pv_session_new_slot only counts up; every fork child takes a new one):
- * a clock carried between processes must keep every one of them. */
+/* Slots run up to PV_MAX_SLOTS (new ones count up; given-back ones are
+ * reused): a clock carried between processes must keep every one of them. */
 static void test_release_keeps_high_slots(void)
 {
 	setup();
