@@ -265,8 +265,9 @@ static int runtime_at(pv_thread *t, const char *file, int search)
  * envp holds. */
 typedef struct {
 	char **env;
-	char *entry;  /* ours, in env */
-	int fd;       /* the session's descriptor for this exec, or -1 */
+	char *entry;      /* ours, in env */
+	int fd;           /* the session's descriptor for this exec, or -1 */
+	uint32_t handoff; /* the caller's clock for the new program, or 0 */
 } new_env;
 
 static int has_name(const char *e, const char *name_eq)
@@ -276,14 +277,14 @@ static int has_name(const char *e, const char *name_eq)
 
 static new_env session_env(char *const envp[], pv_thread *t, int runtime)
 {
-	new_env r = { (char **)envp, NULL, -1 };
+	new_env r = { (char **)envp, NULL, -1, 0 };
 	if (!t || !pv_session_active())
 		return r;
 	t->ignore++; /* our strncmp is not the program's */
 	const char *opts = runtime ? pv_session_options_entry() : NULL;
 	uint32_t h = 0;
 	if (runtime && (r.fd = pv_session_exec_fd()) >= 0)
-		h = pv_session_handoff(&t->vc);
+		h = r.handoff = pv_session_handoff(&t->vc);
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
@@ -321,11 +322,14 @@ static void exec_prepare(pv_thread *t, int runtime)
 	t->ignore--;
 }
 
-static void exec_failed(pv_thread *t)
+/* No new program will take the handoff. */
+static void exec_failed(pv_thread *t, const new_env *env)
 {
 	if (t && pv_session_active()) {
 		pv_thread_exec(1);
 		pv_xmap_retake();
+		if (env->handoff)
+			pv_session_forget(pv_key_handoff(env->handoff));
 	}
 }
 
@@ -348,7 +352,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 	exec_prepare(t, runtime);
 	int r = REAL(execve)(path, argv, env.env);
 	int e = errno;
-	exec_failed(t);
+	exec_failed(t, &env);
 	env_done(&env, envp);
 	errno = e;
 	return r;
@@ -362,7 +366,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 	exec_prepare(t, runtime);
 	int r = REAL(execvpe)(file, argv, env.env);
 	int e = errno;
-	exec_failed(t);
+	exec_failed(t, &env);
 	env_done(&env, envp);
 	errno = e;
 	return r;
@@ -378,7 +382,7 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 	exec_prepare(t, runtime);
 	int r = REAL(fexecve)(fd, argv, env.env);
 	int e = errno;
-	exec_failed(t);
+	exec_failed(t, &env);
 	env_done(&env, envp);
 	errno = e;
 	return r;

@@ -77,12 +77,22 @@ int pv_xmap_describe(uintptr_t addr, char *name, size_t len, uintptr_t *start, s
 	return found;
 }
 
-static void add(xm m)
+/* -1 when the table is full (said once): the mapping is then checked in
+ * this process alone, as private memory. */
+static int add(xm m)
 {
+	static int said;
+	int ok = 0;
 	pv_lock_acquire(&lock);
 	if (nmaps < MAX_MAPS)
 		maps[nmaps++] = m;
+	else
+		ok = -1;
 	pv_lock_release(&lock);
+	if (ok && !__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		pv_dprintf(2, "pvcheck: more than %d shared mappings in one process: the rest "
+			   "are checked in this process alone\n", MAX_MAPS);
+	return ok;
 }
 
 /* What a report calls the memory: a file, a POSIX shm object or none. */
@@ -152,11 +162,14 @@ void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
 		return p;
 	}
 	uint32_t object = object_of(flags, fd);
-	pv_session_object_ref(object);
 	xm m = { (uintptr_t)p, len, base, base + span, object, 1, (uint64_t)off, "" };
-	attach(&m);
 	name_of(flags, fd, m.name, sizeof m.name);
-	add(m);
+	pv_session_object_ref(object);
+	if (add(m)) {
+		pv_session_object_unref(object);
+		return p;
+	}
+	attach(&m);
 	return p;
 }
 
@@ -174,7 +187,7 @@ void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, ui
 	pv_lock_release(&lock);
 	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), 0, off, "" };
 	snprintf(m.name, sizeof m.name, "%s", name);
-	add(m);
+	(void)add(m);
 }
 
 void pv_xmap_unmap(uintptr_t *addr, size_t *len)
