@@ -26,9 +26,10 @@ int pv_runtime_ready(void)
 static void at_exit(void)
 {
 	const pv_options_t *o = pv_options();
-	pv_runtime_exiting();
+	/* The slots and shared memory this process used go back to the session. */
 	pv_thread_process_exit();
 	pv_xmap_release();
+	pv_runtime_exiting();
 	if (pv_report_count() && o->exitcode) {
 		fflush(NULL);
 		_exit(o->exitcode);

@@ -137,8 +137,9 @@ static uint32_t started_handoff;
 static char options_entry[2200];
 
 /* What tells an exec or a spawn that the program it starts carries the
- * runtime: this section, found by name in the file's section headers. */
-#define RUNTIME_SECTION "pvcheck_runtime"
+ * runtime: this section, found by name in the file's section headers (the
+ * same section `pvcheck run` looks for). */
+#define RUNTIME_SECTION ".pvcheck.runtime"
 __attribute__((used, section(RUNTIME_SECTION)))
 static const char runtime_marker[] = "pvcheck runtime";
 

@@ -200,6 +200,49 @@ void pv_thread_tick(pv_thread *t)
 	t->vc.e[t->slot]++;
 }
 
+int pv_thread_alone(void)
+{
+	return __atomic_load_n(&nrunning, __ATOMIC_RELAXED) <= 1;
+}
+
+/* Under reg_lock: the last epoch of slot, if no thread can use it any
+ * more (its thread is self, about to go, or finished). */
+static int final_epoch(uint32_t slot, const pv_thread *self, pv_epoch *last)
+{
+	const pv_thread *o = slot_owner[slot];
+	*last = slot_last[slot];
+	if (o == self && self)
+		*last = pv_vc_get(&self->vc, slot);
+	else if (o && o->state != PV_THREAD_FINISHED)
+		return 0;
+	else if (o && pv_vc_get(&o->final_vc, slot) > *last)
+		*last = pv_vc_get(&o->final_vc, slot);
+	return 1;
+}
+
+void pv_thread_process_exit(void)
+{
+	pv_lock_acquire(&reg_lock);
+	if (!given_back) {
+		given_back = 1;
+		pv_epoch last;
+		for (uint32_t i = 0; i < nmine; i++)
+			if (final_epoch(my_slots[i], pv_cur_thread, &last))
+				pv_session_slot_free(my_slots[i], last);
+	}
+	pv_lock_release(&reg_lock);
+}
+
+void pv_thread_exec(int failed)
+{
+	pv_lock_acquire(&reg_lock);
+	pv_epoch last;
+	for (uint32_t i = 0; i < nmine; i++)
+		if (failed || final_epoch(my_slots[i], pv_cur_thread, &last))
+			pv_session_slot_exec(my_slots[i], failed ? 0 : last);
+	pv_lock_release(&reg_lock);
+}
+
 pv_thread *pv_thread_by_pthread(pthread_t p)
 {
 	pv_thread *found = NULL;
@@ -288,11 +331,6 @@ void pv_thread_set_name(pv_thread *t, const char *name)
 	snprintf(t->name, sizeof t->name, "%s", name);
 }
 
-int pv_thread_alone(void)
-{
-	return __atomic_load_n(&nrunning, __ATOMIC_RELAXED) <= 1;
-}
-
 void pv_thread_fork_prepare(void)
 {
 	pv_lock_acquire(&reg_lock);
@@ -328,42 +366,4 @@ void pv_thread_fork_child(pv_thread *self)
 		take_slot(self, unused_slot(&self->vc));
 		pv_vc_set(&self->vc, self->slot, self->first_epoch);
 	}
-}
-
-/* Under reg_lock: the last epoch of slot, if no thread can use it any
- * more (its thread is self, about to go, or finished). */
-static int final_epoch(uint32_t slot, const pv_thread *self, pv_epoch *last)
-{
-	const pv_thread *o = slot_owner[slot];
-	*last = slot_last[slot];
-	if (o == self && self)
-		*last = pv_vc_get(&self->vc, slot);
-	else if (o && o->state != PV_THREAD_FINISHED)
-		return 0;
-	else if (o && pv_vc_get(&o->final_vc, slot) > *last)
-		*last = pv_vc_get(&o->final_vc, slot);
-	return 1;
-}
-
-void pv_thread_process_exit(void)
-{
-	pv_lock_acquire(&reg_lock);
-	if (!given_back) {
-		given_back = 1;
-		pv_epoch last;
-		for (uint32_t i = 0; i < nmine; i++)
-			if (final_epoch(my_slots[i], pv_cur_thread, &last))
-				pv_session_slot_free(my_slots[i], last);
-	}
-	pv_lock_release(&reg_lock);
-}
-
-void pv_thread_exec(int failed)
-{
-	pv_lock_acquire(&reg_lock);
-	pv_epoch last;
-	for (uint32_t i = 0; i < nmine; i++)
-		if (failed || final_epoch(my_slots[i], pv_cur_thread, &last))
-			pv_session_slot_exec(my_slots[i], failed ? 0 : last);
-	pv_lock_release(&reg_lock);
 }
