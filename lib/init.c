@@ -12,6 +12,7 @@
 #include "shadow.h"
 #include "sync.h"
 #include "thread.h"
+#include "xmap.h"
 
 static int ready;
 
@@ -30,6 +31,9 @@ int pv_runtime_ready(void)
 static void at_exit(void)
 {
 	const pv_options_t *o = pv_options();
+	/* The slots and shared memory this process used go back to the session. */
+	pv_thread_process_exit();
+	pv_xmap_release();
 	pv_runtime_exiting();
 	pv_report_summary();
 	if (pv_report_count() && o->exitcode) {

@@ -9,11 +9,13 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "deadlock.h"
 #include "heap.h"
@@ -34,7 +36,12 @@ extern char **environ;
 /* The runtime's fork handlers, registered before any of the program's:
  * its prepare runs after theirs (they may lock what our locks guard) and
  * its parent/child before theirs. Every runtime lock is taken across the
- * fork so that the child's copy is consistent. */
+ * fork so that the child's copy is consistent. A process with one thread
+ * leaves the sync and heap tables' many locks alone: nobody else can hold
+ * one, and touching them all cost every fork (a forking server) a
+ * millisecond of copied pages. */
+static int forked_alone;
+
 static void before_fork(void)
 {
 	pv_thread *t = pv_cur();
@@ -43,8 +50,11 @@ static void before_fork(void)
 	t->ignore++;
 	pv_dl_fork_prepare();
 	pv_thread_fork_prepare();
-	pv_sync_fork_prepare();
-	pv_heap_fork_prepare();
+	forked_alone = pv_thread_alone();
+	if (!forked_alone) {
+		pv_sync_fork_prepare();
+		pv_heap_fork_prepare();
+	}
 }
 
 static void after_fork_parent(void)
@@ -52,8 +62,10 @@ static void after_fork_parent(void)
 	pv_thread *t = pv_cur();
 	if (!t)
 		return;
-	pv_heap_fork_parent();
-	pv_sync_fork_parent();
+	if (!forked_alone) {
+		pv_heap_fork_parent();
+		pv_sync_fork_parent();
+	}
 	pv_thread_fork_parent();
 	pv_dl_fork_parent();
 	/* What the parent does from now on the child has not seen. */
@@ -66,8 +78,10 @@ static void after_fork_child(void)
 	pv_thread *t = pv_cur();
 	if (!t)
 		return;
-	pv_heap_fork_child();
-	pv_sync_fork_child();
+	if (!forked_alone) {
+		pv_heap_fork_child();
+		pv_sync_fork_child();
+	}
 	pv_thread_fork_child(t);
 	pv_dl_fork_child(t);
 	pv_report_after_fork_child();
@@ -104,14 +118,21 @@ void pv_process_init(void)
 pid_t fork(void)
 {
 	pv_thread *t = pv_cur();
-	if (t)
+	if (t) {
 		pv_dl_fork_site(t, CALLER_PC);
-	return REAL(fork)();
+		pv_xmap_fork(0);
+	}
+	pid_t r = REAL(fork)();
+	if (r < 0 && t)
+		pv_xmap_fork(1);
+	return r;
 }
 
 void _exit(int status)
 {
 	pv_runtime_exiting();
+	pv_thread_process_exit();
+	pv_xmap_release();
 	REAL(_exit)(status);
 	__builtin_unreachable();
 }
@@ -119,23 +140,32 @@ void _exit(int status)
 void _Exit(int status)
 {
 	pv_runtime_exiting();
+	pv_thread_process_exit();
+	pv_xmap_release();
 	REAL(_Exit)(status);
 	__builtin_unreachable();
 }
 
-/* A child that ended left its clock: its work happened before the wait returned. */
-static void reaped(pid_t pid, int status)
+/* A child that ended left its clock: its work happened before the wait
+ * returned. Once reaped, the clock is used up (the pid may come again) and
+ * the slots the child left behind by exec go back to the session. */
+static void reaped(pid_t pid, int status, int reap)
 {
 	pv_thread *t = program_thread();
-	if (t && pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
-		pv_session_acquire(&t->vc, pv_key_exit(pid));
+	if (!t || pid <= 0 || !(WIFEXITED(status) || WIFSIGNALED(status)))
+		return;
+	pv_session_acquire(&t->vc, pv_key_exit(pid));
+	if (reap) {
+		pv_session_forget(pv_key_exit(pid));
+		pv_session_reclaim(pid);
+	}
 }
 
 pid_t wait(int *wstatus)
 {
 	int st = 0;
 	pid_t p = REAL(wait)(&st);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus)
 		*wstatus = st;
 	return p;
@@ -145,7 +175,7 @@ pid_t waitpid(pid_t pid, int *wstatus, int options)
 {
 	int st = 0;
 	pid_t p = REAL(waitpid)(pid, &st, options);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
 	return p;
@@ -155,7 +185,7 @@ pid_t wait3(int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
 	pid_t p = REAL(wait3)(&st, options, ru);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
 	return p;
@@ -165,7 +195,7 @@ pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
 	pid_t p = REAL(wait4)(pid, &st, options, ru);
-	reaped(p, st);
+	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
 	return p;
@@ -176,75 +206,181 @@ int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 	int r = REAL(waitid)(idtype, id, info, options);
 	if (r == 0 && info && info->si_pid > 0 &&
 	    (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))
-		reaped(info->si_pid, info->si_code == CLD_EXITED ? 0 : SIGKILL);
+		reaped(info->si_pid, info->si_code == CLD_EXITED ? 0 : SIGKILL, !(options & WNOWAIT));
 	return r;
 }
 
 /* ---- exec and spawn: the new program joins the session ---- */
 
-/* envp with the session's entry, carrying the caller's clock: a new array,
- * or envp itself when there is no session. */
-static char **session_env(char *const envp[], pv_thread *t)
+/* Does the program at path carry the runtime? Only such a program gets the
+ * session: any other might write over the descriptor. */
+static int carries_runtime(const char *path)
 {
-	uint32_t h = t ? pv_session_handoff(&t->vc) : 0;
-	if (!h)
-		return (char **)envp;
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int r = pv_session_carries_runtime(fd);
+	syscall(SYS_close, fd);
+	return r;
+}
+
+/* The same for a file found through PATH, as execvp finds it. */
+static int carries_runtime_p(const char *file)
+{
+	if (strchr(file, '/'))
+		return carries_runtime(file);
+	const char *dirs = getenv("PATH");
+	if (!dirs)
+		dirs = "/bin:/usr/bin";
+	char buf[4096];
+	for (const char *p = dirs;; p++) {
+		const char *e = strchrnul(p, ':');
+		int n = (int)(e - p);
+		snprintf(buf, sizeof buf, "%.*s/%s", n ? n : 1, n ? p : ".", file);
+		if (!access(buf, X_OK))
+			return carries_runtime(buf);
+		if (!*e)
+			return 0;
+		p = e;
+	}
+}
+
+/* The same, from the program's thread t (NULL: no session to hand on). */
+static int runtime_at(pv_thread *t, const char *file, int search)
+{
+	if (!t || !pv_session_active())
+		return 0;
+	t->ignore++; /* our string functions are not the program's */
+	int r = search ? carries_runtime_p(file) : carries_runtime(file);
+	t->ignore--;
+	return r;
+}
+
+/* The environment a new program starts with: envp, and for a program that
+ * carries the runtime the session's entries (a descriptor of the session
+ * and the caller's clock; the options the runtime started with), whatever
+ * envp holds. */
+typedef struct {
+	char **env;
+	char *entry;      /* ours, in env */
+	int fd;           /* the session's descriptor for this exec, or -1 */
+	uint32_t handoff; /* the caller's clock for the new program, or 0 */
+} new_env;
+
+static int has_name(const char *e, const char *name_eq)
+{
+	return !strncmp(e, name_eq, strlen(name_eq));
+}
+
+static new_env session_env(char *const envp[], pv_thread *t, int runtime)
+{
+	new_env r = { (char **)envp, NULL, -1, 0 };
+	if (!t || !pv_session_active())
+		return r;
 	t->ignore++; /* our strncmp is not the program's */
+	const char *opts = runtime ? pv_session_options_entry() : NULL;
+	uint32_t h = 0;
+	if (runtime && (r.fd = pv_session_exec_fd()) >= 0)
+		h = r.handoff = pv_session_handoff(&t->vc);
 	size_t n = 0;
 	while (envp && envp[n])
 		n++;
-	char **out = pv_alloc((n + 2) * sizeof *out);
-	char *entry = pv_alloc(64);
+	char **out = pv_alloc((n + 3) * sizeof *out);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], PV_SESSION_ENV "=", sizeof PV_SESSION_ENV))
+		if (!has_name(envp[i], PV_SESSION_ENV "=") &&
+		    !(opts && has_name(envp[i], "PVCHECK_OPTIONS=")))
 			out[k++] = envp[i];
-	pv_session_env_entry(h, entry, 64);
-	out[k++] = entry;
+	if (h) {
+		r.entry = pv_alloc(64);
+		pv_session_env_entry(h, r.fd, r.entry, 64);
+		out[k++] = r.entry;
+	}
+	if (opts)
+		out[k++] = (char *)opts;
 	out[k] = NULL;
+	r.env = out;
 	t->ignore--;
-	return out;
+	return r;
 }
 
-static void env_done(char **env, char *const orig[])
+/* Before an exec: the slots of this process's threads that are done go
+ * back to the session once the exec succeeds; a program without the
+ * runtime ends the part of this process that is checked, as an exit does. */
+static void exec_prepare(pv_thread *t, int runtime)
 {
-	if (env == (char **)orig)
+	if (!t || !pv_session_active())
 		return;
-	pv_thread *t = pv_cur();
 	t->ignore++;
-	for (size_t i = 0; env[i]; i++)
-		if (!strncmp(env[i], PV_SESSION_ENV "=", sizeof PV_SESSION_ENV))
-			pv_free(env[i]);
-	pv_free(env);
+	if (!runtime)
+		pv_runtime_exiting();
+	pv_thread_exec(0);
+	pv_xmap_release();
 	t->ignore--;
+}
+
+/* No new program will take the handoff. */
+static void exec_failed(pv_thread *t, const new_env *env)
+{
+	if (t && pv_session_active()) {
+		pv_thread_exec(1);
+		pv_xmap_retake();
+		if (env->handoff)
+			pv_session_forget(pv_key_handoff(env->handoff));
+	}
+}
+
+/* After the exec failed, or the spawn is done. */
+static void env_done(new_env *r, char *const orig[])
+{
+	if (r->fd >= 0)
+		syscall(SYS_close, r->fd);
+	if (r->env == (char **)orig)
+		return;
+	pv_free(r->entry);
+	pv_free(r->env);
 }
 
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	char **env = session_env(envp, pv_cur());
-	int r = REAL(execve)(path, argv, env);
+	pv_thread *t = pv_cur();
+	int runtime = runtime_at(t, path, 0);
+	new_env env = session_env(envp, t, runtime);
+	exec_prepare(t, runtime);
+	int r = REAL(execve)(path, argv, env.env);
 	int e = errno;
-	env_done(env, envp);
+	exec_failed(t, &env);
+	env_done(&env, envp);
 	errno = e;
 	return r;
 }
 
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	char **env = session_env(envp, pv_cur());
-	int r = REAL(execvpe)(file, argv, env);
+	pv_thread *t = pv_cur();
+	int runtime = runtime_at(t, file, 1);
+	new_env env = session_env(envp, t, runtime);
+	exec_prepare(t, runtime);
+	int r = REAL(execvpe)(file, argv, env.env);
 	int e = errno;
-	env_done(env, envp);
+	exec_failed(t, &env);
+	env_done(&env, envp);
 	errno = e;
 	return r;
 }
 
 int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	char **env = session_env(envp, pv_cur());
-	int r = REAL(fexecve)(fd, argv, env);
+	pv_thread *t = pv_cur();
+	char path[32];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int runtime = runtime_at(t, path, 0);
+	new_env env = session_env(envp, t, runtime);
+	exec_prepare(t, runtime);
+	int r = REAL(fexecve)(fd, argv, env.env);
 	int e = errno;
-	env_done(env, envp);
+	exec_failed(t, &env);
+	env_done(&env, envp);
 	errno = e;
 	return r;
 }
@@ -309,9 +445,9 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 		const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
-	char **env = session_env(envp, t);
-	int r = REAL(posix_spawn)(pid, path, fa, attr, argv, env);
-	env_done(env, envp);
+	new_env env = session_env(envp, t, runtime_at(t, path, 0));
+	int r = REAL(posix_spawn)(pid, path, fa, attr, argv, env.env);
+	env_done(&env, envp);
 	if (t)
 		pv_thread_tick(t);
 	return r;
@@ -321,9 +457,9 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
 		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
-	char **env = session_env(envp, t);
-	int r = REAL(posix_spawnp)(pid, file, fa, attr, argv, env);
-	env_done(env, envp);
+	new_env env = session_env(envp, t, runtime_at(t, file, 1));
+	int r = REAL(posix_spawnp)(pid, file, fa, attr, argv, env.env);
+	env_done(&env, envp);
 	if (t)
 		pv_thread_tick(t);
 	return r;

@@ -13,10 +13,13 @@
 #include "sync.h"
 #include "xmap.h"
 
-/* One report per pair of source locations: pairs of pcs already seen are
- * dropped without symbolizing; new pcs are symbolized and compared by
- * file:line, since several pcs can share a line. */
+/* One report per pair of source locations in the whole session: pairs of
+ * pcs this process saw are dropped without symbolizing; new pcs are
+ * symbolized and their pair of file:line is looked up in a set every
+ * process shares, so a race two processes both see (each with the other's
+ * access as the previous one) is reported once. */
 #define NSEEN 4096
+#define NLINES 16384
 
 typedef struct {
 	uint64_t a, b;
@@ -24,7 +27,7 @@ typedef struct {
 
 static pv_lock seen_lock;
 static pair seen_pcs[NSEEN];
-static pair seen_lines[NSEEN];
+static uint64_t local_lines[NLINES];
 
 static uint64_t line_key(uintptr_t pc)
 {
@@ -54,11 +57,41 @@ static int insert(pair *set, uint64_t x, uint64_t y)
 	return 1; /* full: report rather than lose a race */
 }
 
+/* The session's set of line pairs (this process's own without a session). */
+static uint64_t *line_set(void)
+{
+	static uint64_t *set;
+	if (!set) {
+		set = pv_session_active() ? pv_session_region(PV_REGION_RACE_LINES,
+							       NLINES * sizeof *set) : NULL;
+		if (!set)
+			set = local_lines;
+	}
+	return set;
+}
+
+/* Insert the unordered pair of line keys, as one hash; 1 if it was new.
+ * Lock-free: other processes insert too. */
+static int insert_lines(uint64_t x, uint64_t y)
+{
+	uint64_t *set = line_set();
+	uint64_t key = pv_mix64(pv_mix64(x < y ? x : y) ^ (x < y ? y : x)) | 1;
+	for (unsigned i = 0; i < NLINES; i++) {
+		uint64_t *s = &set[(key + i) & (NLINES - 1)];
+		uint64_t k = __atomic_load_n(s, __ATOMIC_ACQUIRE);
+		if (!k && __atomic_compare_exchange_n(s, &k, key, 0, __ATOMIC_ACQ_REL,
+						      __ATOMIC_ACQUIRE))
+			return 1;
+		if (k == key)
+			return 0;
+	}
+	return 1; /* full: report rather than lose a race */
+}
+
 static int first_report_of(uintptr_t pc, uintptr_t old_pc)
 {
 	pv_lock_acquire(&seen_lock);
-	int fresh = insert(seen_pcs, pc, old_pc) &&
-		    insert(seen_lines, line_key(pc), line_key(old_pc));
+	int fresh = insert(seen_pcs, pc, old_pc) && insert_lines(line_key(pc), line_key(old_pc));
 	pv_lock_release(&seen_lock);
 	return fresh;
 }
@@ -213,8 +246,8 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	pv_report_stack *prev = &r->stacks[1];
 	int opid, otid;
 	uint32_t oimage;
-	int remote = !pv_session_slot_get(PV_CELL_SLOT(old_meta), &opid, &otid, &oimage) &&
-		     opid != getpid();
+	int remote = !pv_session_slot_get_at(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta),
+					     &opid, &otid, &oimage) && opid != getpid();
 	pv_thread *other = remote ? NULL :
 		pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));
 	prev->tid = remote ? otid : other ? other->tid : -1;

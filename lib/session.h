@@ -26,11 +26,26 @@ int pv_session_active(void);
 /* Does p point into the session's memory? */
 int pv_session_contains(const void *p);
 
-/* A thread slot no process of the session uses; PV_MAX_SLOTS when none is left. */
+/* A thread slot no process of the session ever used; PV_MAX_SLOTS when none
+ * is left. */
 uint32_t pv_session_new_slot(void);
-/* Who uses a slot: the pid, the thread's number there, the program image. */
-void pv_session_slot_set(uint32_t slot, int pid, int tid);
+/* A slot for a new thread that knows known: one given back whose last
+ * epoch known has seen (its epochs go on from first), else a new one
+ * (first = 1); PV_MAX_SLOTS when none is left (said once on stderr). */
+uint32_t pv_session_take_slot(const pv_vc *known, pv_epoch *first);
+/* The slot's thread is gone for good; last is its final epoch. */
+void pv_session_slot_free(uint32_t slot, pv_epoch last);
+/* exec: the slot's last epoch should the exec succeed (0: it failed). The
+ * slots so marked of process pid go back: the new program gives back those
+ * its process had before, a parent those of a child it waited for. */
+void pv_session_slot_exec(uint32_t slot, pv_epoch last);
+void pv_session_reclaim(int pid);
+/* Who uses a slot: the pid, the thread's number there, the program image,
+ * from its epoch first on. */
+void pv_session_slot_set(uint32_t slot, int pid, int tid, pv_epoch first);
 int pv_session_slot_get(uint32_t slot, int *pid, int *tid, uint32_t *image);
+/* The same for the thread that made epoch e in the slot: its owner then. */
+int pv_session_slot_get_at(uint32_t slot, pv_epoch e, int *pid, int *tid, uint32_t *image);
 /* This process's program image: changes with exec, kept by fork. */
 uint32_t pv_session_image(void);
 /* pc in image from, as the same code's address in this image (same file,
@@ -43,6 +58,8 @@ void pv_session_acquire(pv_vc *into, pv_key key);
 void pv_session_release(pv_key key, const pv_vc *from);
 /* The key has a clock (someone released into it). */
 int pv_session_has(pv_key key);
+/* The key's clock is used up (an exit waited for, a handoff taken). */
+void pv_session_forget(pv_key key);
 
 pv_key pv_key_memory(uint32_t object, uint64_t offset, int which);
 pv_key pv_key_exit(pid_t pid);
@@ -58,18 +75,30 @@ uint32_t pv_session_file_object(dev_t dev, ino_t ino);
 void pv_session_alias_file(dev_t dev, ino_t ino, dev_t to_dev, ino_t to_ino);
 pv_key pv_session_file_key(dev_t dev, ino_t ino);
 
-/* The shadow of one 4 MiB chunk of a shared object, made on first use. */
+/* The shadow of one 4 MiB chunk of a shared object, made on first use;
+ * NULL when the session has no memory left for it. */
 pv_cell *pv_session_shadow(uint32_t object, uint64_t chunk);
+/* Mappings of an object, counted in all processes: when the last goes,
+ * so does its shadow. */
+void pv_session_object_ref(uint32_t object);
+void pv_session_object_unref(uint32_t object);
 
 /* A region of the session's memory that every process finds by its id. */
 enum { PV_REGION_CALLTREE_NODES, PV_REGION_CALLTREE_INDEX, PV_REGION_CALLTREE_COUNT,
-       PV_NREGIONS };
+       PV_REGION_RACE_LINES, PV_NREGIONS };
 void *pv_session_region(int id, size_t size);
 
-/* Exec and spawn: the caller's clock, left for the new program to take, and
- * the environment entry that tells it where ("PVCHECK_SESSION=fd:id"). */
+/* Exec and spawn: the caller's clock, left for the new program to take, a
+ * descriptor of the session open across one exec (the session's own is
+ * closed on exec: only programs that carry the runtime get one), and the
+ * environment entry that tells the new program both ("PVCHECK_SESSION=fd:id"). */
 uint32_t pv_session_handoff(const pv_vc *from);
-void pv_session_env_entry(uint32_t handoff, char *buf, size_t len);
+int pv_session_exec_fd(void);
+void pv_session_env_entry(uint32_t handoff, int fd, char *buf, size_t len);
+/* "PVCHECK_OPTIONS=..." as this program started with it, or NULL. */
+const char *pv_session_options_entry(void);
+/* Does the ELF file open on fd carry the runtime (its marker section)? */
+int pv_session_carries_runtime(int fd);
 /* In a new program: the handoff it was started with, or 0. */
 uint32_t pv_session_started_with(void);
 

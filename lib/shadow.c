@@ -16,6 +16,9 @@
 
 pv_cell **pv_shadow_chunks;
 static unsigned long nmapped;
+/* By chunk: the shared object's chunk whose shadow it takes, looked up in
+ * the session on first touch ((object << 32 | chunk) + 1), or 0. */
+static uint64_t *pending;
 /* Where accesses outside user space land: their history is meaningless. */
 static pv_cell scratch[PV_SHADOW_CELLS];
 
@@ -42,12 +45,29 @@ static inline pv_cell *cell_in(pv_cell *chunk, uintptr_t addr)
 	return chunk + ((addr & (CHUNK_SIZE - 1)) / PV_GRANULE) * PV_SHADOW_CELLS;
 }
 
+/* The session's shadow for chunk i, now that it is touched; NULL when
+ * the session has none to give (then it is private). */
+static pv_cell *chunk_shared(unsigned long i)
+{
+	uint64_t p = pending ? __atomic_load_n(&pending[i], __ATOMIC_ACQUIRE) : 0;
+	if (!p)
+		return NULL;
+	pv_cell *c = pv_session_shadow((uint32_t)((p - 1) >> 32), (p - 1) & 0xffffffffu);
+	pv_cell *expect = NULL;
+	if (!c || __atomic_compare_exchange_n(&pv_shadow_chunks[i], &expect, c, 0, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE))
+		return c;
+	return expect;
+}
+
 pv_cell *pv_shadow_cells_slow(uintptr_t addr)
 {
 	if (addr >> ADDR_BITS)
 		return scratch;
 	unsigned long i = addr >> CHUNK_SHIFT;
 	pv_cell *c = __atomic_load_n(&pv_shadow_chunks[i], __ATOMIC_ACQUIRE);
+	if (!c)
+		c = chunk_shared(i);
 	if (!c)
 		c = chunk_map(i);
 	return cell_in(c, addr);
@@ -108,11 +128,32 @@ void pv_shadow_attach(uintptr_t addr, pv_cell *cells)
 	}
 }
 
+void pv_shadow_attach_lazy(uintptr_t addr, uint32_t object, uint64_t chunk)
+{
+	if (!pending) {
+		uint64_t *p = pv_map(NCHUNKS * sizeof *pending), *expect = NULL;
+		if (!__atomic_compare_exchange_n(&pending, &expect, p, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			pv_unmap(p, NCHUNKS * sizeof *pending);
+	}
+	unsigned long i = addr >> CHUNK_SHIFT;
+	__atomic_store_n(&pending[i], ((uint64_t)object << 32 | (chunk & 0xffffffffu)) + 1,
+			 __ATOMIC_RELEASE);
+	pv_cell *old = __atomic_exchange_n(&pv_shadow_chunks[i], NULL, __ATOMIC_ACQ_REL);
+	if (old && !pv_session_contains(old)) {
+		pv_unmap(old, CHUNK_SHADOW);
+		__atomic_fetch_sub(&nmapped, 1, __ATOMIC_RELAXED);
+	}
+}
+
 void pv_shadow_detach(uintptr_t addr)
 {
-	pv_cell *old = __atomic_load_n(&pv_shadow_chunks[addr >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	unsigned long i = addr >> CHUNK_SHIFT;
+	if (pending)
+		__atomic_store_n(&pending[i], 0, __ATOMIC_RELEASE);
+	pv_cell *old = __atomic_load_n(&pv_shadow_chunks[i], __ATOMIC_ACQUIRE);
 	if (old && pv_session_contains(old))
-		__atomic_store_n(&pv_shadow_chunks[addr >> CHUNK_SHIFT], NULL, __ATOMIC_RELEASE);
+		__atomic_store_n(&pv_shadow_chunks[i], NULL, __ATOMIC_RELEASE);
 }
 
 size_t pv_shadow_mapped_bytes(void)

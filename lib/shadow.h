@@ -12,11 +12,12 @@
 #define PV_SHADOW_CELLS 4
 
 /* meta: 0 = empty; else offset(3) sizelog(2) write(1) atomic(1) slot(16) epoch(41).
- * ctx: the access's calling context (see calltree.h) and pc, packed by access. */
+ * ctx: the access's calling context (see calltree.h) and pc, packed by access.
+ * A cell is written whole, by one 16-byte compare-and-swap (access.c). */
 typedef struct {
 	uint64_t meta;
 	uint64_t ctx;
-} pv_cell;
+} __attribute__((aligned(16))) pv_cell;
 
 #define PV_CELL_OFF(m) ((unsigned)((m) & 7))
 #define PV_CELL_SIZELOG(m) ((unsigned)(((m) >> 3) & 3))
@@ -28,6 +29,8 @@ typedef struct {
 	((uint64_t)(off) | ((uint64_t)(sizelog) << 3) | ((uint64_t)(wr) << 5) | \
 	 ((uint64_t)(at) << 6) | ((uint64_t)(slot) << 7) | ((uint64_t)(epoch) << 23))
 #define PV_MAX_SLOTS 65535
+/* The slot of threads beyond the limit: never checked. */
+#define PV_SLOT_UNCHECKED (PV_MAX_SLOTS - 1)
 
 #define PV_SHADOW_ADDR_BITS 47
 #define PV_SHADOW_CHUNK_SHIFT 22
@@ -53,6 +56,9 @@ void pv_shadow_reset(uintptr_t addr, size_t size);
  * other processes share; detach gives it private shadow again. */
 void pv_shadow_attach(uintptr_t addr, pv_cell *cells);
 void pv_shadow_detach(uintptr_t addr);
+/* The same, the session's shadow of the object's chunk looked up when the
+ * chunk is first touched (a huge mapping gets shadow only where used). */
+void pv_shadow_attach_lazy(uintptr_t addr, uint32_t object, uint64_t chunk);
 /* Bytes of shadow currently mapped (for benchmarks). */
 size_t pv_shadow_mapped_bytes(void);
 void pv_shadow_init(void);

@@ -11,7 +11,10 @@ __thread pv_thread *pv_cur_thread __attribute__((tls_model("initial-exec")));
 
 /* Threads are never freed: reports name threads long gone. A slot is reused
  * once its thread is finished and joined or detached; the next occupant's
- * epochs continue from the last one, so old shadow cells stay ordered. */
+ * epochs continue from the last one, so old shadow cells stay ordered.
+ * The slots this process took from the session go back to it when the
+ * process ends (or execs), for threads of other processes that have seen
+ * that end (see pv_session_take_slot). */
 static pv_lock reg_lock;
 static pv_thread *all_threads;
 static pv_thread *slot_owner[PV_MAX_SLOTS];
@@ -19,6 +22,10 @@ static pv_epoch slot_last[PV_MAX_SLOTS];
 static uint32_t free_slots[PV_MAX_SLOTS];
 static uint32_t nfree, nslots;
 static int next_tid;
+static int nrunning;            /* threads not finished */
+static uint32_t my_slots[PV_MAX_SLOTS]; /* taken from the session by this process */
+static uint32_t nmine;
+static int given_back;
 
 static void stack_bounds(pv_thread *t, pthread_t self)
 {
@@ -34,14 +41,27 @@ static void stack_bounds(pv_thread *t, pthread_t self)
 	pthread_attr_destroy(&a);
 }
 
-/* A slot never used: the session's, so that no other process uses it. */
-static uint32_t unused_slot(void)
+/* A slot no thread of this process used: the session's, so that no other
+ * process uses it at once (one given back, if known has seen the end of
+ * its last owner). Beyond the limit: the slot of unchecked threads. */
+static uint32_t unused_slot(const pv_vc *known)
 {
-	uint32_t slot = pv_session_active() ? pv_session_new_slot()
-					    : nslots < PV_MAX_SLOTS ? nslots++ : PV_MAX_SLOTS;
-	if (slot == PV_MAX_SLOTS)
-		pv_die("more than %d threads in the processes of one program", PV_MAX_SLOTS);
-	return slot;
+	if (pv_session_active()) {
+		pv_epoch first;
+		uint32_t slot = pv_session_take_slot(known, &first);
+		if (slot == PV_MAX_SLOTS)
+			return PV_SLOT_UNCHECKED;
+		slot_last[slot] = first - 1;
+		my_slots[nmine++] = slot;
+		return slot;
+	}
+	if (nslots < PV_SLOT_UNCHECKED)
+		return nslots++;
+	static int said;
+	if (!said++)
+		pv_dprintf(2, "pvcheck: more than %d threads at once: threads beyond are not checked\n",
+			   PV_SLOT_UNCHECKED);
+	return PV_SLOT_UNCHECKED;
 }
 
 /* Under reg_lock. */
@@ -51,15 +71,18 @@ static void take_slot(pv_thread *t, uint32_t slot)
 	t->first_epoch = slot_last[slot] + 1;
 	t->prev_in_slot = slot_owner[slot];
 	slot_owner[slot] = t;
-	pv_session_slot_set(slot, getpid(), t->tid);
+	if (slot == PV_SLOT_UNCHECKED)
+		t->ignore++; /* for good */
+	pv_session_slot_set(slot, getpid(), t->tid, t->first_epoch);
 }
 
-/* Under reg_lock. */
-static pv_thread *new_thread(void)
+/* Under reg_lock. known: the clock the thread starts with. */
+static pv_thread *new_thread(const pv_vc *known)
 {
 	pv_thread *t = pv_alloc(sizeof *t);
 	t->tid = next_tid++;
-	take_slot(t, nfree ? free_slots[--nfree] : unused_slot());
+	nrunning++;
+	take_slot(t, nfree ? free_slots[--nfree] : unused_slot(known));
 	t->next = all_threads;
 	all_threads = t;
 	return t;
@@ -67,15 +90,28 @@ static pv_thread *new_thread(void)
 
 pv_thread *pv_thread_init_main(void)
 {
+	/* Started by exec or posix_spawn: what came before happened before us;
+	 * its clock is used up. The slots this process had before its exec
+	 * are given back, and may be this thread's. */
+	pv_vc known;
+	pv_vc_init(&known);
+	uint32_t h = pv_session_started_with();
+	if (h) {
+		pv_session_acquire(&known, pv_key_handoff(h));
+		pv_session_forget(pv_key_handoff(h));
+	}
+	pv_session_reclaim(getpid());
 	pv_lock_acquire(&reg_lock);
-	pv_thread *t = new_thread();
+	pv_thread *t = new_thread(&known);
 	pv_lock_release(&reg_lock);
 	t->parent_tid = -1;
+	pv_vc_copy(&t->vc, &known);
+	pv_vc_free(&known);
 	pv_vc_set(&t->vc, t->slot, t->first_epoch);
-	t->ignore = 1;
+	t->ignore++;
 	stack_bounds(t, pthread_self());
 	t->pthread = pthread_self();
-	t->ignore = 0;
+	t->ignore--;
 	pv_cur_thread = t;
 	return t;
 }
@@ -83,7 +119,7 @@ pv_thread *pv_thread_init_main(void)
 pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created)
 {
 	pv_lock_acquire(&reg_lock);
-	pv_thread *t = new_thread();
+	pv_thread *t = new_thread(&parent->vc);
 	pv_lock_release(&reg_lock);
 	t->parent_tid = parent->tid;
 	t->created = created;
@@ -108,7 +144,8 @@ void pv_thread_start(pv_thread *t, pthread_t self)
 static void release_slot(pv_thread *t)
 {
 	slot_last[t->slot] = pv_vc_get(&t->final_vc, t->slot);
-	free_slots[nfree++] = t->slot;
+	if (t->slot != PV_SLOT_UNCHECKED)
+		free_slots[nfree++] = t->slot;
 	pv_vc_free(&t->vc);
 	pv_vc_free(&t->fence_acq);
 	pv_vc_free(&t->fence_rel);
@@ -123,6 +160,7 @@ void pv_thread_finish(pv_thread *t)
 		pv_cur_thread = NULL;
 	pv_lock_acquire(&reg_lock);
 	t->state = PV_THREAD_FINISHED;
+	nrunning--;
 	if (t->detached)
 		release_slot(t);
 	pv_lock_release(&reg_lock);
@@ -133,6 +171,7 @@ void pv_thread_abandon(pv_thread *t)
 	pv_vc_copy(&t->final_vc, &t->vc);
 	pv_lock_acquire(&reg_lock);
 	t->state = PV_THREAD_FINISHED;
+	nrunning--;
 	t->detached = 1;
 	release_slot(t);
 	pv_lock_release(&reg_lock);
@@ -159,6 +198,49 @@ void pv_thread_detach(pv_thread *t)
 void pv_thread_tick(pv_thread *t)
 {
 	t->vc.e[t->slot]++;
+}
+
+int pv_thread_alone(void)
+{
+	return __atomic_load_n(&nrunning, __ATOMIC_RELAXED) <= 1;
+}
+
+/* Under reg_lock: the last epoch of slot, if no thread can use it any
+ * more (its thread is self, about to go, or finished). */
+static int final_epoch(uint32_t slot, const pv_thread *self, pv_epoch *last)
+{
+	const pv_thread *o = slot_owner[slot];
+	*last = slot_last[slot];
+	if (o == self && self)
+		*last = pv_vc_get(&self->vc, slot);
+	else if (o && o->state != PV_THREAD_FINISHED)
+		return 0;
+	else if (o && pv_vc_get(&o->final_vc, slot) > *last)
+		*last = pv_vc_get(&o->final_vc, slot);
+	return 1;
+}
+
+void pv_thread_process_exit(void)
+{
+	pv_lock_acquire(&reg_lock);
+	if (!given_back) {
+		given_back = 1;
+		pv_epoch last;
+		for (uint32_t i = 0; i < nmine; i++)
+			if (final_epoch(my_slots[i], pv_cur_thread, &last))
+				pv_session_slot_free(my_slots[i], last);
+	}
+	pv_lock_release(&reg_lock);
+}
+
+void pv_thread_exec(int failed)
+{
+	pv_lock_acquire(&reg_lock);
+	pv_epoch last;
+	for (uint32_t i = 0; i < nmine; i++)
+		if (failed || final_epoch(my_slots[i], pv_cur_thread, &last))
+			pv_session_slot_exec(my_slots[i], failed ? 0 : last);
+	pv_lock_release(&reg_lock);
 }
 
 pv_thread *pv_thread_by_pthread(pthread_t p)
@@ -277,11 +359,13 @@ void pv_thread_fork_child(pv_thread *self)
 		t->joined = 1;
 	}
 	self->pthread = pthread_self();
+	nrunning = 1;
 	/* The parent goes on in its slot: the child needs its own. Local free
 	 * slots may be in use by the parent's threads. */
 	if (pv_session_active()) {
-		nfree = 0;
-		take_slot(self, unused_slot());
+		nfree = nmine = 0;
+		given_back = 0;
+		take_slot(self, unused_slot(&self->vc));
 		pv_vc_set(&self->vc, self->slot, self->first_epoch);
 		held_restart(self);
 	}

@@ -64,6 +64,13 @@ void pv_thread_detach(pv_thread *t);
 /* Advance t's own epoch (after a release). */
 void pv_thread_tick(pv_thread *t);
 static inline pv_epoch pv_thread_epoch(const pv_thread *t) { return t->vc.e[t->slot]; }
+/* The process ends: the slots of threads that are done go back to the
+ * session. (Idempotent; not from a signal handler.) */
+void pv_thread_process_exit(void);
+/* The process execs (failed = 0), or its exec failed (1). */
+void pv_thread_exec(int failed);
+/* Is the calling thread the process's only program thread? */
+int pv_thread_alone(void);
 
 pv_thread *pv_thread_by_pthread(pthread_t p);
 /* The newest thread that had p, joined or detached or not (misuse checks). */

@@ -18,6 +18,7 @@ typedef struct {
 	size_t len;
 	uintptr_t res_lo, res_hi;  /* the chunks reserved around it; 0: none */
 	uint32_t object;
+	int counted;               /* holds a reference to the object (mapped by us) */
 	uint64_t off;              /* offset of start in the object */
 	char name[112];            /* for reports */
 } xm;
@@ -76,12 +77,22 @@ int pv_xmap_describe(uintptr_t addr, char *name, size_t len, uintptr_t *start, s
 	return found;
 }
 
-static void add(xm m)
+/* -1 when the table is full (said once): the mapping is then checked in
+ * this process alone, as private memory. */
+static int add(xm m)
 {
+	static int said;
+	int ok = 0;
 	pv_lock_acquire(&lock);
 	if (nmaps < MAX_MAPS)
 		maps[nmaps++] = m;
+	else
+		ok = -1;
 	pv_lock_release(&lock);
+	if (ok && !__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		pv_dprintf(2, "pvcheck: more than %d shared mappings in one process: the rest "
+			   "are checked in this process alone\n", MAX_MAPS);
+	return ok;
 }
 
 /* What a report calls the memory: a file, a POSIX shm object or none. */
@@ -112,6 +123,21 @@ static uint32_t object_of(int flags, int fd)
 	return pv_session_file_object(st.st_dev, st.st_ino);
 }
 
+/* The mapping's chunks take the object's shadow, on first touch. */
+static void attach(const xm *m)
+{
+	uintptr_t skew = m->start - m->res_lo;
+	uint64_t first = (m->off - skew) / CHUNK;
+	for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
+		pv_shadow_attach_lazy(c, m->object, first + (c - m->res_lo) / CHUNK);
+}
+
+static void detach(const xm *m)
+{
+	for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
+		pv_shadow_detach(c);
+}
+
 void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (pv_session_attach() || !len)
@@ -136,12 +162,14 @@ void *pv_xmap_map(size_t len, int prot, int flags, int fd, off_t off)
 		return p;
 	}
 	uint32_t object = object_of(flags, fd);
-	uint64_t first = ((uint64_t)off - skew) / CHUNK;
-	for (uintptr_t c = base; c < base + span; c += CHUNK)
-		pv_shadow_attach(c, pv_session_shadow(object, first + (c - base) / CHUNK));
-	xm m = { (uintptr_t)p, len, base, base + span, object, (uint64_t)off, "" };
+	xm m = { (uintptr_t)p, len, base, base + span, object, 1, (uint64_t)off, "" };
 	name_of(flags, fd, m.name, sizeof m.name);
-	add(m);
+	pv_session_object_ref(object);
+	if (add(m)) {
+		pv_session_object_unref(object);
+		return p;
+	}
+	attach(&m);
 	return p;
 }
 
@@ -157,9 +185,9 @@ void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, ui
 			return;
 		}
 	pv_lock_release(&lock);
-	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), off, "" };
+	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), 0, off, "" };
 	snprintf(m.name, sizeof m.name, "%s", name);
-	add(m);
+	(void)add(m);
 }
 
 void pv_xmap_unmap(uintptr_t *addr, size_t *len)
@@ -171,8 +199,9 @@ void pv_xmap_unmap(uintptr_t *addr, size_t *len)
 	for (int i = 0; i < nmaps;) {
 		xm *m = &maps[i];
 		if (m->start >= lo && m->start + m->len <= hi) {
-			for (uintptr_t c = m->res_lo; c < m->res_hi; c += CHUNK)
-				pv_shadow_detach(c);
+			detach(m);
+			if (m->counted > 0)
+				pv_session_object_unref(m->object);
 			if (m->res_lo) {
 				/* The reserve around the mapping goes with it. */
 				if (m->res_lo < lo)
@@ -188,4 +217,47 @@ void pv_xmap_unmap(uintptr_t *addr, size_t *len)
 	pv_lock_release(&lock);
 	*addr = lo;
 	*len = hi - lo;
+}
+
+void pv_xmap_fork(int failed)
+{
+	if (!pv_xmap_any())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].counted > 0) {
+			if (failed)
+				pv_session_object_unref(maps[i].object);
+			else
+				pv_session_object_ref(maps[i].object);
+		}
+	pv_lock_release(&lock);
+}
+
+void pv_xmap_release(void)
+{
+	if (!pv_xmap_any())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].counted > 0) {
+			detach(&maps[i]);
+			pv_session_object_unref(maps[i].object);
+			maps[i].counted = -1;
+		}
+	pv_lock_release(&lock);
+}
+
+void pv_xmap_retake(void)
+{
+	if (!pv_xmap_any())
+		return;
+	pv_lock_acquire(&lock);
+	for (int i = 0; i < nmaps; i++)
+		if (maps[i].counted < 0) {
+			pv_session_object_ref(maps[i].object);
+			attach(&maps[i]);
+			maps[i].counted = 1;
+		}
+	pv_lock_release(&lock);
 }

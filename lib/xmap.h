@@ -32,4 +32,13 @@ int pv_xmap_describe(uintptr_t addr, char *name, size_t len, uintptr_t *start, s
  * the range really to unmap (a shared mapping's reserve goes too). */
 void pv_xmap_unmap(uintptr_t *addr, size_t *len);
 
+/* The session counts every process's mappings of an object; its shadow
+ * goes when the last is unmapped. fork: the child's copies count before it
+ * runs (failed: the fork failed, undo). release: this process's mappings
+ * go (exit, exec) and stop using the session's shadow; retake: the exec
+ * failed, they are back. */
+void pv_xmap_fork(int failed);
+void pv_xmap_release(void);
+void pv_xmap_retake(void);
+
 #endif

@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_MARKS 64
+#define MAX_MARKS 256
 #define MAX_HEADLINES 8
 #define MAX_COUNTS 8
 
@@ -45,6 +45,14 @@ static const char *const kinds[][2] = {
 	{ "/* MISUSE */", "api-misuse" },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
+
+/* Race marks that also say what the line does: a race stack starting at
+ * a RACE-READ line must be a read, at a RACE-WRITE line a write (so a
+ * "Previous write" at a line that only reads fails). */
+static const struct {
+	const char *mark;
+	char access;
+} race_access[] = { { "/* RACE-READ */", 'r' }, { "/* RACE-WRITE */", 'w' } };
 
 static int failures;
 
@@ -113,6 +121,7 @@ static cJSON *load_json(const char *path)
 typedef struct {
 	int line[MAX_MARKS];
 	int kind[MAX_MARKS];     /* index into kinds */
+	char access[MAX_MARKS];  /* 'r', 'w' for RACE-READ, RACE-WRITE; else 0 */
 	int hit[MAX_MARKS];
 	char held[MAX_MARKS][128];  /* held= of the mark's line, or "" */
 	int n;
@@ -176,6 +185,12 @@ static void read_marks(const char *src, marks *m)
 			for (size_t e = strlen(h); e && h[e - 1] == ' '; e--)
 				h[e - 1] = 0;
 		}
+		for (size_t a = 0; a < sizeof race_access / sizeof race_access[0]; a++)
+			if (strstr(buf, race_access[a].mark) && m->n < MAX_MARKS) {
+				m->kind[m->n] = 0;
+				m->access[m->n] = race_access[a].access;
+				m->line[m->n++] = no;
+			}
 	}
 	if (f)
 		fclose(f);
@@ -298,6 +313,32 @@ static void check_stack(const cJSON *f, const cJSON *stack, int k, const char *b
 	     report, str(stack, "title"), where, kinds[k][0]);
 }
 
+/* A race stack that starts at a RACE-READ or RACE-WRITE line must be of
+ * that kind of access. */
+static void check_access(const cJSON *f, const char *base, const marks *m, int report)
+{
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(f, "stacks")) {
+		const cJSON *frames = cJSON_GetObjectItemCaseSensitive(s, "frames");
+		const cJSON *fr = cJSON_GetArrayItem(frames, 0);
+		if (fr && is_mem_function(str(fr, "function")))
+			fr = cJSON_GetArrayItem(frames, 1);
+		const char *file = fr ? str(fr, "file") : "";
+		const char *slash = strrchr(file, '/');
+		if (!fr || strcmp(slash ? slash + 1 : file, base))
+			continue;
+		int writes = strstr(str(s, "access"), "write") != NULL, marked = 0, right = 0;
+		for (int i = 0; i < m->n; i++)
+			if (m->access[i] && m->line[i] == num(fr, "line")) {
+				marked = 1;
+				right |= (m->access[i] == 'w') == writes;
+			}
+		if (marked && !right)
+			fail("race #%d: stack \"%s\" (a %s) starts at line %d, marked for the other kind",
+			     report, str(s, "title"), str(s, "access"), num(fr, "line"));
+	}
+}
+
 static void check_finding(const cJSON *f, int k, const char *base, marks *m, int report)
 {
 	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(f, "stacks");
@@ -370,6 +411,8 @@ static int fixture(const char *pvcheck, const char *src, const char *work)
 				continue;
 			}
 			check_finding(f, k, base, &m, report);
+			if (!strcmp(kinds[k][1], "race"))
+				check_access(f, base, &m, report);
 		}
 		for (int i = 0; i < m.n; i++)
 			if (!m.hit[i])

@@ -188,7 +188,7 @@ static void test_slot_info_set_in_child_is_seen(void)
 		close(p[0]);
 		uint32_t s = pv_session_new_slot();
 		CHILD_CHECK(s < PV_MAX_SLOTS, 1);
-		pv_session_slot_set(s, getpid(), 7);
+		pv_session_slot_set(s, getpid(), 7, 1);
 		CHILD_CHECK(write_all(p[1], &s, sizeof s) == 0, 2);
 		_exit(0);
 	}
@@ -205,7 +205,7 @@ static void test_slot_info_set_in_child_is_seen(void)
 	CU_ASSERT_EQUAL(img, pv_session_image());
 	CU_ASSERT_NOT_EQUAL(pv_session_image(), 0);
 	/* The parent's own */
-	pv_session_slot_set(unused, getpid(), 3);
+	pv_session_slot_set(unused, getpid(), 3, 1);
 	CU_ASSERT_EQUAL_FATAL(pv_session_slot_get(unused, &pid_, &tid, &img), 0);
 	CU_ASSERT_EQUAL(pid_, getpid());
 	CU_ASSERT_EQUAL(tid, 3);
@@ -311,9 +311,8 @@ static void test_release_joins(void)
 	pv_vc_free(&out);
 }
 
-/* Slots run up to PV_MAX_SLOTS and are never given back to the session
- * (pv_session_new_slot only counts up; every fork child takes a new one):
- * a clock carried between processes must keep every one of them. */
+/* Slots run up to PV_MAX_SLOTS (new ones count up; given-back ones are
+ * reused): a clock carried between processes must keep every one of them. */
 static void test_release_keeps_high_slots(void)
 {
 	setup();
@@ -586,7 +585,7 @@ static int handoff_child(int argc, char **argv)
 	uint32_t s = pv_session_new_slot();
 	if (s == s1 || s == s2 || s >= PV_MAX_SLOTS)
 		return 6;
-	pv_session_slot_set(s, getpid(), 1);
+	pv_session_slot_set(s, getpid(), 1, 1);
 	/* Something for the parent to find: the same session, not a new one. */
 	pv_vc mine;
 	pv_vc_init(&mine);
@@ -637,17 +636,31 @@ static void test_handoff_to_exec(void)
 	CU_ASSERT_TRUE(pv_session_has(pv_key_handoff(id)));
 	CU_ASSERT_NOT_EQUAL(pv_session_handoff(&c), id);
 
+	/* The session's own descriptor is closed on exec; the one for an
+	 * exec is a copy that is not. */
+	int xfd = pv_session_exec_fd();
+	CU_ASSERT_FATAL(xfd >= 0);
 	char entry[64];
-	pv_session_env_entry(id, entry, sizeof entry);
+	pv_session_env_entry(id, xfd, entry, sizeof entry);
 	int fd = -1;
 	unsigned got = 0;
 	char tail = 0;
 	CU_ASSERT_EQUAL(sscanf(entry, PV_SESSION_ENV "=%d:%u%c", &fd, &got, &tail), 2);
 	CU_ASSERT_EQUAL(got, id);
-	CU_ASSERT(fd >= 0);
-	/* The descriptor survives exec. */
+	CU_ASSERT_EQUAL(fd, xfd);
 	int fl = fcntl(fd, F_GETFD);
 	CU_ASSERT(fl >= 0 && !(fl & FD_CLOEXEC));
+	int own = -1;
+	for (int i = 0; i < 1024 && own < 0; i++) {
+		char link[64], target[128];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", i);
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n > 0 && i != xfd && (target[n] = 0, strstr(target, "pvcheck-session")))
+			own = i;
+	}
+	CU_ASSERT_FATAL(own >= 0);
+	fl = fcntl(own, F_GETFD);
+	CU_ASSERT(fl >= 0 && (fl & FD_CLOEXEC));
 
 	int p[2];
 	CU_ASSERT_FATAL(pipe(p) == 0);
@@ -679,8 +692,30 @@ static void test_handoff_to_exec(void)
 	CU_ASSERT_EQUAL_FATAL(pv_session_slot_get(s, &pid_, &tid, &img), 0);
 	CU_ASSERT_EQUAL(pid_, pid);
 	CU_ASSERT_NOT_EQUAL(img, pv_session_image());
+	close(xfd);
 	pv_vc_free(&c);
 	pv_vc_free(&out);
+}
+
+/* Only a program that carries the runtime is given the session. */
+static void test_carries_runtime(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_TRUE(pv_session_carries_runtime(fd));
+	close(fd);
+	fd = open("/bin/sh", O_RDONLY);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FALSE(pv_session_carries_runtime(fd));
+	close(fd);
+	dev_t d;
+	ino_t i;
+	fd = temp_file(&d, &i); /* empty: not ELF at all */
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FALSE(pv_session_carries_runtime(fd));
+	CU_ASSERT_EQUAL(write(fd, "\177ELF\2\1\1", 7), 7);
+	CU_ASSERT_FALSE(pv_session_carries_runtime(fd));
+	close(fd);
 }
 
 static void test_exec_without_session_starts_its_own(void)
@@ -707,6 +742,184 @@ static void test_exec_without_session_starts_its_own(void)
 	pv_vc_free(&c);
 }
 
+
+/* ---- giving back: slots, clocks, shadow ---- */
+
+/* A slot given back goes to a thread that has seen its last epoch, and its
+ * epochs go on from there; to no other. */
+static void test_slot_reuse_needs_the_last_epoch(void)
+{
+	setup();
+	pv_epoch first = 0;
+	uint32_t s = pv_session_take_slot(NULL, &first);
+	CU_ASSERT_FATAL(s < PV_SLOT_UNCHECKED);
+	CU_ASSERT_EQUAL(first, 1);
+	pv_session_slot_set(s, getpid(), 4, first);
+	pv_session_slot_free(s, 500);
+	pv_session_slot_free(s, 500); /* twice: still given out once */
+	pv_vc blind, seen;
+	pv_vc_init(&blind);
+	pv_vc_init(&seen);
+	pv_vc_set(&blind, s, 499);
+	pv_vc_set(&seen, s, 500);
+	pv_epoch f = 0;
+	uint32_t other = pv_session_take_slot(&blind, &f);
+	CU_ASSERT_NOT_EQUAL(other, s);
+	CU_ASSERT_EQUAL(f, 1);
+	uint32_t again = pv_session_take_slot(&seen, &f);
+	CU_ASSERT_EQUAL(again, s);
+	CU_ASSERT(f > 500);
+	pv_epoch f2;
+	CU_ASSERT_NOT_EQUAL(pv_session_take_slot(&seen, &f2), s);
+	/* Reports about the old owner's accesses name it, not the new one. */
+	pv_session_slot_set(s, getpid() + 1, 9, f);
+	int pid_, tid;
+	uint32_t img;
+	CU_ASSERT_EQUAL_FATAL(pv_session_slot_get_at(s, 300, &pid_, &tid, &img), 0);
+	CU_ASSERT_EQUAL(pid_, getpid());
+	CU_ASSERT_EQUAL(tid, 4);
+	CU_ASSERT_EQUAL_FATAL(pv_session_slot_get_at(s, f, &pid_, &tid, &img), 0);
+	CU_ASSERT_EQUAL(pid_, getpid() + 1);
+	CU_ASSERT_EQUAL(tid, 9);
+	pv_vc_free(&blind);
+	pv_vc_free(&seen);
+}
+
+/* A forked child's slot, given back at its end, is the next child's once
+ * the parent has its exit clock; slots marked at exec go back when reaped. */
+static void test_slot_of_ended_child_is_reused(void)
+{
+	setup();
+	pv_key exit_key = fresh_key();
+	uint32_t used[2];
+	int p[2];
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	for (int round = 0; round < 2; round++) {
+		pv_vc mine;
+		pv_vc_init(&mine);
+		pv_session_acquire(&mine, exit_key);
+		pid_t pid = fork_child();
+		CU_ASSERT_FATAL(pid >= 0);
+		if (pid == 0) {
+			pv_epoch first;
+			uint32_t s = pv_session_take_slot(&mine, &first);
+			CHILD_CHECK(s < PV_SLOT_UNCHECKED, 1);
+			pv_session_slot_set(s, getpid(), 0, first);
+			pv_vc v;
+			pv_vc_init(&v);
+			pv_vc_set(&v, s, first + 10);
+			pv_session_release(exit_key, &v);
+			pv_session_slot_free(s, first + 10);
+			CHILD_CHECK(write_all(p[1], &s, sizeof s) == 0, 2);
+			_exit(0);
+		}
+		CU_ASSERT_EQUAL(wait_child(pid), 0);
+		CU_ASSERT_EQUAL(read_all(p[0], &used[round], sizeof used[round]), 0);
+		pv_vc_free(&mine);
+	}
+	CU_ASSERT_EQUAL(used[0], used[1]);
+
+	/* exec: marked, then given back for the pid. */
+	pv_epoch first;
+	uint32_t s = pv_session_take_slot(NULL, &first);
+	CU_ASSERT_FATAL(s < PV_SLOT_UNCHECKED);
+	pv_session_slot_set(s, 0x7ffffff1, 0, first);
+	pv_session_slot_exec(s, 77);
+	pv_session_reclaim(0x7ffffff2); /* another pid: nothing */
+	pv_vc v;
+	pv_vc_init(&v);
+	pv_vc_set(&v, s, 77);
+	pv_epoch f;
+	CU_ASSERT_NOT_EQUAL(pv_session_take_slot(&v, &f), s);
+	pv_session_reclaim(0x7ffffff1);
+	CU_ASSERT_EQUAL(pv_session_take_slot(&v, &f), s);
+	CU_ASSERT(f > 77);
+	pv_vc_free(&v);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A used-up clock is gone; its key can be made again, empty. */
+static void test_forget_clock(void)
+{
+	setup();
+	pv_key key = pv_key_exit(0x7ffffff3);
+	pv_vc c, out;
+	pv_vc_init(&c);
+	pv_vc_init(&out);
+	pv_vc_set(&c, 40, 12);
+	pv_session_release(key, &c);
+	CU_ASSERT_TRUE(pv_session_has(key));
+	pv_session_forget(key);
+	CU_ASSERT_FALSE(pv_session_has(key));
+	pv_session_acquire(&out, key);
+	CU_ASSERT_EQUAL(pv_vc_get(&out, 40), 0);
+	/* Many more than the table holds, each used up in turn. */
+	for (int i = 0; i < 70000; i++) {
+		pv_key k = pv_key_exit(0x10000000 + i);
+		pv_vc_set(&c, 3, (pv_epoch)i + 1);
+		pv_session_release(k, &c);
+		pv_session_forget(k);
+	}
+	pv_vc_clear(&c);
+	pv_vc_set(&c, 2, 5);
+	pv_session_release(key, &c);
+	pv_session_acquire(&out, key);
+	CU_ASSERT_EQUAL(pv_vc_get(&out, 2), 5);
+	CU_ASSERT_EQUAL(pv_vc_get(&out, 40), 0); /* a reused clock starts empty */
+	CU_ASSERT_EQUAL(pv_vc_get(&out, 3), 0);
+	pv_session_forget(key);
+	pv_vc_free(&c);
+	pv_vc_free(&out);
+}
+
+/* An object's shadow lives while a process maps it, and then goes: its
+ * memory is zero and used again. */
+static void test_shadow_goes_with_last_mapping(void)
+{
+	setup();
+	uint32_t obj = pv_session_new_object();
+	pv_session_object_ref(obj);
+	pv_session_object_ref(obj); /* two mappings */
+	pv_cell *c = pv_session_shadow(obj, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	c[5].meta = 1234;
+	pv_session_object_unref(obj);
+	CU_ASSERT_EQUAL(c[5].meta, 1234);
+	CU_ASSERT_PTR_EQUAL(pv_session_shadow(obj, 0), c);
+	pv_session_object_unref(obj);
+	CU_ASSERT_EQUAL(c[5].meta, 0);
+	/* Far more chunks than the arena holds at once, one after another. */
+	for (int i = 0; i < 20000; i++) {
+		uint32_t o = pv_session_new_object();
+		pv_session_object_ref(o);
+		pv_cell *d = pv_session_shadow(o, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_EQUAL_FATAL(d[5].meta, 0);
+		d[5].meta = 1;
+		pv_session_object_unref(o);
+	}
+}
+
+/* Beyond the last slot: PV_MAX_SLOTS, said once, nothing aborts; a slot
+ * given back is still taken. (Last: it uses up the session's slots.) */
+static void test_slots_run_out_gently(void)
+{
+	setup();
+	pv_epoch first;
+	uint32_t s, last = PV_MAX_SLOTS;
+	while ((s = pv_session_take_slot(NULL, &first)) != PV_MAX_SLOTS)
+		last = s;
+	CU_ASSERT_EQUAL(last, PV_SLOT_UNCHECKED - 1);
+	CU_ASSERT_EQUAL(pv_session_new_slot(), PV_MAX_SLOTS);
+	pv_session_slot_free(last, 3);
+	pv_vc v;
+	pv_vc_init(&v);
+	pv_vc_set(&v, last, 3);
+	CU_ASSERT_EQUAL(pv_session_take_slot(&v, &first), last);
+	pv_vc_free(&v);
+}
+
 const char *pv_suite_name = "session";
 const pv_test pv_tests[] = {
 	{ "attach is idempotent; contains", test_attach_is_idempotent },
@@ -722,5 +935,11 @@ const pv_test pv_tests[] = {
 	{ "regions are the same in a forked child", test_region_same_in_forked_child },
 	{ "an exec'd child takes the handoff", test_handoff_to_exec },
 	{ "an exec'd child without a session starts its own", test_exec_without_session_starts_its_own },
+	{ "the runtime's marker is found in an ELF file", test_carries_runtime },
+	{ "a slot is reused only by who saw its last epoch", test_slot_reuse_needs_the_last_epoch },
+	{ "an ended child's slot is reused; exec'd ones when reaped", test_slot_of_ended_child_is_reused },
+	{ "a forgotten clock is gone, its memory reused", test_forget_clock },
+	{ "an object's shadow goes with its last mapping", test_shadow_goes_with_last_mapping },
+	{ "slots run out gently", test_slots_run_out_gently },
 	{ NULL, NULL },
 };

@@ -550,6 +550,77 @@ static void test_describe(void)
 	close(fd);
 }
 
+
+/* ---- the session's shadow is given back ---- */
+
+/* The shadow of a shared mapping lives while any process maps it: the
+ * parent unmaps, the forked child still sees the history; when the child
+ * unmaps too, the shadow is zero (given back). */
+static void test_shadow_kept_while_mapped_elsewhere(void)
+{
+	setup();
+	char *a = pv_xmap_map(PAGE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(a != MAP_FAILED);
+	pv_cell *c = pv_shadow_cells((uintptr_t)a);
+	CU_ASSERT_TRUE_FATAL(pv_session_contains(c));
+	c[0].meta = 4321;
+	int go[2], done[2];
+	CU_ASSERT_FATAL(pipe(go) == 0 && pipe(done) == 0);
+	pv_xmap_fork(0); /* as the fork interceptor does */
+	pid_t pid = fork_child();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		char b;
+		CHILD_CHECK(read_all(go[0], &b, 1) == 0, 1);
+		CHILD_CHECK(c[0].meta == 4321, 2);
+		CHILD_CHECK(pv_shadow_cells((uintptr_t)a) == c, 3);
+		unmap(a, PAGE);
+		CHILD_CHECK(c[0].meta == 0, 4);
+		_exit(0);
+	}
+	unmap(a, PAGE);
+	CU_ASSERT_EQUAL(c[0].meta, 4321);
+	CU_ASSERT_EQUAL(write_all(go[1], "g", 1), 0);
+	CU_ASSERT_EQUAL(wait_child(pid), 0);
+	CU_ASSERT_EQUAL(c[0].meta, 0);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
+/* Many mappings made and unmapped, more than the session holds at once. */
+static void test_map_unmap_many(void)
+{
+	setup();
+	for (int i = 0; i < 20000; i++) {
+		char *p = pv_xmap_map(1 << 20, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		CU_ASSERT_FATAL(p != MAP_FAILED);
+		pv_cell *c = pv_shadow_cells((uintptr_t)p);
+		CU_ASSERT_FATAL(pv_session_contains(c));
+		CU_ASSERT_EQUAL_FATAL(c[0].meta, 0);
+		c[0].meta = 1;
+		unmap(p, 1 << 20);
+	}
+}
+
+/* A huge mapping gets shadow only where it is touched. */
+static void test_huge_mapping(void)
+{
+	setup();
+	size_t len = 32ul << 30;
+	char *h = pv_xmap_map(len, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	CU_ASSERT_FATAL(h != MAP_FAILED);
+	CU_ASSERT_PTR_NULL(pv_shadow_peek((uintptr_t)h + len / 2));
+	h[0] = 1;
+	h[len - 1] = 2;
+	CU_ASSERT_TRUE(session_shadow(h));
+	CU_ASSERT_TRUE(session_shadow(h + len - 1));
+	CU_ASSERT_PTR_NOT_EQUAL(pv_shadow_cells((uintptr_t)h), pv_shadow_cells((uintptr_t)h + len - 8));
+	unmap(h, len);
+	CU_ASSERT_EQUAL(key_of(h, 0), 0);
+}
+
 const char *pv_suite_name = "xmap";
 const pv_test pv_tests[] = {
 	{ "an anonymous shared mapping: memory, placement, shared shadow", test_anonymous_mapping },
@@ -561,5 +632,8 @@ const pv_test pv_tests[] = {
 	{ "unmap forgets the mapping and covers its reserve", test_unmap_forgets_and_covers_reserve },
 	{ "register_file gives keys to memory mapped by others", test_register_file },
 	{ "describe names the shared memory for reports", test_describe },
+	{ "shadow lives while any process maps it, then goes", test_shadow_kept_while_mapped_elsewhere },
+	{ "20000 mappings made and unmapped", test_map_unmap_many },
+	{ "a 32 GiB mapping gets shadow where touched", test_huge_mapping },
 	{ NULL, NULL },
 };
