@@ -39,6 +39,54 @@ static int ctx_of(pv_cell *c, uint64_t m, uint64_t *ctx)
 	return __atomic_load_n(&c->meta, __ATOMIC_RELAXED) == m;
 }
 
+/* Cell i holds m, an access the new one (same thread, epoch, kind and
+ * context) sits right beside: make it cover both, then let the widened
+ * cell's own neighbour of its size take them all, and so on. A loop over
+ * bytes then keeps all eight in the granule's cells instead of pushing its
+ * first ones out. 0: nothing changed. */
+static int widen(pv_cell *cells, int i, uint64_t m, uint64_t ctx)
+{
+	const uint64_t low = 0x1f; /* offset and size */
+	int prev = -1;
+	uint64_t prev_m = 0;
+	for (;;) {
+		unsigned sizelog = PV_CELL_SIZELOG(m) + 1, off = PV_CELL_OFF(m) & ~((2u << PV_CELL_SIZELOG(m)) - 1);
+		uint64_t wide = (m & ~low) | off | (uint64_t)sizelog << 3;
+		if (!cell_cas(&cells[i], m, ctx, wide, ctx))
+			return prev >= 0;
+		if (prev >= 0) /* covered by cell i now */
+			cell_cas(&cells[prev], prev_m, ctx, 0, 0);
+		if ((1u << sizelog) == PV_GRANULE)
+			return 1;
+		uint64_t want = (wide & ~low) | (off ^ (1u << sizelog)) | (uint64_t)sizelog << 3;
+		int j = 0;
+		while (j < PV_SHADOW_CELLS &&
+		       (__atomic_load_n(&cells[j].meta, __ATOMIC_ACQUIRE) != want ||
+			__atomic_load_n(&cells[j].ctx, __ATOMIC_RELAXED) != ctx))
+			j++;
+		if (j == PV_SHADOW_CELLS)
+			return 1;
+		prev = i;
+		prev_m = wide;
+		i = j;
+		m = want;
+	}
+}
+
+/* With no cell free: give up one this access is ordered after (an earlier
+ * epoch of this thread, or another's this thread has synchronised with)
+ * before one that may still race with others. */
+static int evictee(const pv_thread *t, const uint64_t *seen, pv_epoch epoch, uintptr_t addr)
+{
+	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
+		uint32_t slot = PV_CELL_SLOT(seen[i]);
+		if (slot == t->slot ? PV_CELL_EPOCH(seen[i]) != epoch :
+				      pv_vc_covers(&t->vc, slot, PV_CELL_EPOCH(seen[i])))
+			return i;
+	}
+	return (int)((epoch ^ (addr >> 3)) & (PV_SHADOW_CELLS - 1));
+}
+
 /* The rest of the check, out of line: compare with every cell, report
  * races, remember the access. */
 static __attribute__((noinline)) void
@@ -52,7 +100,8 @@ access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_
 	uint64_t seen[PV_SHADOW_CELLS], seen_ctx[PV_SHADOW_CELLS];
 	int tries = 0, rereads = 0;
 again:;
-	int store = -1, subsumed = -1;
+	int store = -1, subsumed = -1, buddy = -1;
+	const uint64_t ctx = pv_access_ctx(t, pc);
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
 		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_ACQUIRE);
 		seen_ctx[i] = __atomic_load_n(&cells[i].ctx, __ATOMIC_RELAXED);
@@ -67,9 +116,13 @@ again:;
 		int weaker = same_range && (is_write || !PV_CELL_WRITE(m)) &&
 			     (!is_atomic || PV_CELL_ATOMIC(m));
 		if (PV_CELL_SLOT(m) == slot) {
-			if (weaker && PV_CELL_EPOCH(m) == epoch && PV_CELL_WRITE(m) == (unsigned)is_write &&
-			    PV_CELL_ATOMIC(m) == (unsigned)is_atomic)
-				return; /* already remembered */
+			int alike = PV_CELL_EPOCH(m) == epoch && PV_CELL_ATOMIC(m) == (unsigned)is_atomic;
+			if (alike && PV_CELL_WRITE(m) == (unsigned)is_write && moff <= off &&
+			    off + size <= moff + msize)
+				return; /* already remembered, maybe as part of a wider cell */
+			if (alike && PV_CELL_WRITE(m) == (unsigned)is_write && msize == size &&
+			    (moff ^ size) == off && size < PV_GRANULE && seen_ctx[i] == ctx)
+				buddy = i;
 			if (weaker)
 				store = i;
 			continue;
@@ -92,12 +145,13 @@ again:;
 		pv_race_found(t, addr, size, is_write, is_atomic, pc,
 			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
 	}
+	if (buddy >= 0 && widen(cells, buddy, seen[buddy], ctx))
+		return;
 	if (store < 0)
-		store = subsumed >= 0 ? subsumed : (int)((epoch ^ (addr >> 3)) & (PV_SHADOW_CELLS - 1));
+		store = subsumed >= 0 ? subsumed : evictee(t, seen, epoch, addr);
 	/* Two threads that both found a cell free must not both take it, or
 	 * one access is forgotten and a race between them goes unseen. */
-	if (!cell_cas(&cells[store], seen[store], seen_ctx[store], want, pv_access_ctx(t, pc)) &&
-	    ++tries < 8)
+	if (!cell_cas(&cells[store], seen[store], seen_ctx[store], want, ctx) && ++tries < 8)
 		goto again;
 }
 
