@@ -137,7 +137,7 @@ done
 awk -v n=${#names[@]} -v runs="$runs" '
 	{ s[$1] += log($2 / $3); c[$1]++ }
 	END {
-		printf "geometric mean pvcheck/TSan: CPU %s, peak RSS %s (%d workloads, medians of %d runs)\n",
+		printf "geometric mean pvcheck/TSan: CPU %s, peak RSS %s (%d workload(s), medians of %d runs)\n",
 			c["cpu"] ? sprintf("%.2f", exp(s["cpu"] / c["cpu"])) : "-",
 			c["rss"] ? sprintf("%.2f", exp(s["rss"] / c["rss"])) : "-", n, runs
 	}' "$work/ratios"
