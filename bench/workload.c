@@ -12,7 +12,7 @@
  *   pipe     a byte written to a pipe and read back, many times
  *            (read/write interception and their happens-before)
  *
- * and three more, run only when named:
+ * and four more, run only when named:
  *
  *   unaligned  4- and 8-byte loads and stores at every byte offset of
  *            thread-private buffers, hashed into a table, as a compressor
@@ -22,6 +22,8 @@
  *            frees all three; ~600k malloc/free per unit of scale, workers
  *            waiting on a condvar when the queue is empty, and one more
  *            thread waiting on a condvar for the whole phase
+ *   mallocwait  the malloc phase while one more thread waits on a condvar
+ *            (600k malloc/free at 4 threads, scale 3)
  *   live     N threads alive at once (default 2000, set by live=N), each
  *            doing a little work, all waiting at one barrier before any ends
  *
@@ -510,6 +512,22 @@ static double run_pool(void)
 	return secs;
 }
 
+/* --- mallocwait: malloc churn while a thread waits on a condvar ------ */
+
+static double run_malloc_waiting(void)
+{
+	pthread_t waiter;
+	pthread_create(&waiter, NULL, pool_waiter, NULL);
+	double secs = run_phase(malloc_worker);
+	pthread_mutex_lock(&pool.lock);
+	pool.done = 1;
+	pthread_cond_signal(&pool.finished);
+	pthread_mutex_unlock(&pool.lock);
+	pthread_join(waiter, NULL);
+	pool.done = 0;		/* the waiter is gone: the pool phase may still run */
+	return secs;
+}
+
 /* --- live: many threads alive at once ---------------------------------- */
 
 static pthread_barrier_t live_barrier;
@@ -595,6 +613,9 @@ static int run(const char *name, int n)
 	else if (!strcmp(name, "unaligned")) {
 		secs = run_phase(unaligned_worker);
 		check_unaligned();
+	} else if (!strcmp(name, "mallocwait")) {
+		secs = run_malloc_waiting();
+		check_malloc();
 	} else if (!strcmp(name, "pool"))
 		secs = run_pool();
 	else if (!strcmp(name, "live"))
