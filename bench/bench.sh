@@ -1,37 +1,94 @@
 #!/bin/bash
-# Run the workload built three ways and compare: native, under
-# ThreadSanitizer, and under pvcheck's runtime.
+# Run workloads built three ways and compare: native, under ThreadSanitizer,
+# and under pvcheck's runtime.
 #
-# usage: bench.sh [-r RUNS] NATIVE TSAN PVCHECK [-- WORKLOAD ARGS...]
+# usage: bench.sh [-r RUNS] -m RUNSTAT WORKLOAD...
 #
-# Each binary runs RUNS times (default 3).  A binary that does not exist is
-# skipped and shown as "-".  For every phase the workload reports, and for
-# the whole run's wall time, the table gives the median seconds, the
-# slowdown against native and the ratio pvcheck/TSan; then the peak RSS.
+# A WORKLOAD is one argument "NAME|PREFIX|ARGS": PREFIX.native, PREFIX.tsan
+# and PREFIX.pv are run with ARGS (split on blanks).  A workload whose
+# binaries are not all built is skipped and said so.  The runs interleave
+# (native, tsan, pv, native, tsan, pv, ...) RUNS times (default 3), each
+# under RUNSTAT, which gives the child's CPU time (user + system) and peak
+# RSS from the kernel.  For every workload the table gives the medians and
+# the ratios pvcheck / TSan; the last line gives their geometric means.
+# Then the medians of the wall time of each phase a workload reports
+# ("phase NAME SECONDS" on its standard output).
+#
+# Exits 1 if a run failed or anything was reported on a run's stderr (the
+# workloads are race-free: a report is a false one).
 set -u
 
 runs=3
-if [ "${1:-}" = "-r" ]; then
-	runs=$2
-	shift 2
-fi
-if [ $# -lt 3 ]; then
-	echo "usage: $0 [-r RUNS] NATIVE TSAN PVCHECK [-- WORKLOAD ARGS...]" >&2
+runstat=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-r) runs=$2; shift 2 ;;
+	-m) runstat=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+if [ -z "$runstat" ] || [ $# -lt 1 ]; then
+	echo "usage: $0 [-r RUNS] -m RUNSTAT 'NAME|PREFIX|ARGS'..." >&2
 	exit 2
 fi
-labels=(native tsan pvcheck)
-bins=("$1" "$2" "$3")
-shift 3
-[ "${1:-}" = "--" ] && shift
-args=("$@")
+if [ ! -x "$runstat" ]; then
+	echo "$0: $runstat not built" >&2
+	exit 2
+fi
 
+labels=(native tsan pv)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
+names=()
+: >"$work/figures"
 
-now() { date +%s.%N; }
+echo "medians of $runs interleaved runs each; the machine's load makes figures noisy"
+for spec in "$@"; do
+	IFS='|' read -r name prefix args <<<"$spec"
+	read -r -a argv <<<"$args"
+	missing=
+	for l in "${labels[@]}"; do
+		[ -x "$prefix.$l" ] || missing="$missing $prefix.$l"
+	done
+	if [ -n "$missing" ]; then
+		echo "$name: skipped, not built:$missing"
+		continue
+	fi
+	names+=("$name")
+	echo "$name: ${prefix##*/} ${args}"
+	for r in $(seq 1 "$runs"); do
+		for l in "${labels[@]}"; do
+			base=$work/$name.$l.$r
+			"$runstat" "$base.stat" "$prefix.$l" "${argv[@]}" >"$base.out" 2>"$base.err"
+			rc=$?
+			# One "workload label metric value" line per figure.
+			awk -v w="$name" -v l="$l" '
+				{ print w, l, "cpu", $2; print w, l, "rss", $4 / 1024 }' \
+				"$base.stat" >>"$work/figures"
+			awk -v w="$name" -v l="$l" '
+				$1 == "phase" { print w, l, "phase:" $2, $3 }' \
+				"$base.out" >>"$work/figures"
+			reports=$(grep -c -E 'WARNING|data race' "$base.err")
+			if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
+				echo "  $l run $r: exit status $rc, $reports report lines on" \
+					"stderr (the workload is race-free); first lines:"
+				head -n 5 "$base.err" | sed 's/^/    /'
+				status=1
+			fi
+		done
+	done
+	# the phase order, from the native run's output
+	awk -v w="$name" '$1 == "phase" { print w, $2 }' "$work/$name.native.1.out" \
+		>>"$work/phases"
+done
 
-# median: read numbers on stdin, print the median, or "-" when there are none
+if [ ${#names[@]} -eq 0 ]; then
+	echo "nothing ran" >&2
+	exit 1
+fi
+
+# median: numbers on stdin, their median, or "-" when there are none
 median() {
 	sort -g | awk '{ v[NR] = $1 }
 		END {
@@ -41,79 +98,59 @@ median() {
 		}'
 }
 
-# ratio A B: A / B with two decimals, or "-" when either is missing
+value() {	# value WORKLOAD LABEL METRIC: the median over the runs
+	awk -v w="$1" -v l="$2" -v m="$3" '$1 == w && $2 == l && $3 == m { print $4 }' \
+		"$work/figures" | median
+}
+
+# ratio A B: A / B with two decimals, or "-" when either is missing or zero
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || b + 0 == 0) print "-"
+		if (a == "-" || b == "-" || a + 0 == 0 || b + 0 == 0) print "-"
 		else printf "%.2f\n", a / b
 	}'
 }
 
-# num X FORMAT: X printed with FORMAT, or "-"
-num() {
+num() {		# num X FORMAT: X printed with FORMAT, or "-"
 	awk -v a="$1" -v f="$2" 'BEGIN { if (a == "-") print "-"; else printf f "\n", a }'
 }
 
-echo "workload args: ${args[*]:-(defaults)}; $runs runs each"
-for i in 0 1 2; do
-	label=${labels[$i]}
-	bin=${bins[$i]}
-	if [ ! -x "$bin" ]; then
-		echo "$label: $bin not built, skipped"
-		continue
-	fi
-	for r in $(seq 1 "$runs"); do
-		out=$work/$label.$r.out
-		err=$work/$label.$r.err
-		start=$(now)
-		"$bin" "${args[@]}" >"$out" 2>"$err"
-		rc=$?
-		end=$(now)
-		# One "label metric value" line per figure, collected for the table.
-		awk -v l="$label" '
-			$1 == "phase" { print l, $2, $3 }
-			$1 == "maxrss_kib" { print l, "rss", $2 / 1024 }' "$out" >>"$work/figures"
-		echo "$label wall $(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" >>"$work/figures"
-		reports=$(grep -c -E 'WARNING|data race' "$err")
-		if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
-			echo "$label run $r: exit status $rc, $reports report lines on stderr" \
-				"(the workload is race-free); first lines:"
-			head -n 5 "$err" | sed 's/^/    /'
-			status=1
-		fi
-	done
-	# remember the phase order from the first binary that ran
-	[ -f "$work/phases" ] || awk '$1 == "phase" { print $2 }' "$work/$label.1.out" >"$work/phases"
-done
-
-if [ ! -f "$work/figures" ]; then
-	echo "nothing ran" >&2
-	exit 1
-fi
-
-value() {	# value LABEL METRIC: the median of that figure over the runs
-	awk -v l="$1" -v m="$2" '$1 == l && $2 == m { print $3 }' "$work/figures" | median
-}
-
 echo
-printf "%-14s %10s %10s %10s %9s %9s %9s\n" \
-	"seconds" "native" "tsan" "pvcheck" "tsan x" "pv x" "pv/tsan"
-for metric in $(cat "$work/phases") wall; do
-	n=$(value native "$metric")
-	t=$(value tsan "$metric")
-	p=$(value pvcheck "$metric")
-	name=$metric
-	[ "$metric" = wall ] && name="total (wall)"
-	printf "%-14s %10s %10s %10s %9s %9s %9s\n" "$name" \
-		"$(num "$n" %.4f)" "$(num "$t" %.4f)" "$(num "$p" %.4f)" \
-		"$(ratio "$t" "$n")" "$(ratio "$p" "$n")" "$(ratio "$p" "$t")"
+printf "%-12s | %-37s | %-37s\n" "" "CPU seconds (user+sys)" "peak RSS MiB"
+printf "%-12s | %8s %8s %8s %8s | %8s %8s %8s %8s\n" "workload" \
+	native tsan pvcheck pv/tsan native tsan pvcheck pv/tsan
+: >"$work/ratios"
+for name in "${names[@]}"; do
+	row=()
+	for metric in cpu rss; do
+		n=$(value "$name" native $metric)
+		t=$(value "$name" tsan $metric)
+		p=$(value "$name" pv $metric)
+		q=$(ratio "$p" "$t")
+		fmt=%.2f
+		[ $metric = rss ] && fmt=%.1f
+		row+=("$(num "$n" $fmt)" "$(num "$t" $fmt)" "$(num "$p" $fmt)" "$q")
+		[ "$q" != - ] && echo "$metric $p $t" >>"$work/ratios"
+	done
+	printf "%-12s | %8s %8s %8s %8s | %8s %8s %8s %8s\n" "$name" "${row[@]}"
 done
+awk -v n=${#names[@]} -v runs="$runs" '
+	{ s[$1] += log($2 / $3); c[$1]++ }
+	END {
+		printf "geometric mean pvcheck/TSan: CPU %s, peak RSS %s (%d workload(s), medians of %d runs)\n",
+			c["cpu"] ? sprintf("%.2f", exp(s["cpu"] / c["cpu"])) : "-",
+			c["rss"] ? sprintf("%.2f", exp(s["rss"] / c["rss"])) : "-", n, runs
+	}' "$work/ratios"
 
-n=$(value native rss)
-t=$(value tsan rss)
-p=$(value pvcheck rss)
-printf "%-14s %10s %10s %10s %9s %9s %9s\n" "peak RSS MiB" \
-	"$(num "$n" %.1f)" "$(num "$t" %.1f)" "$(num "$p" %.1f)" \
-	"$(ratio "$t" "$n")" "$(ratio "$p" "$n")" "$(ratio "$p" "$t")"
-echo "(medians of $runs runs; \"x\" = slowdown against native; pv/tsan < 1 means pvcheck is faster)"
+if [ -s "$work/phases" ]; then
+	echo
+	printf "%-22s %10s %10s %10s %9s\n" "phase wall seconds" native tsan pvcheck pv/tsan
+	while read -r name phase; do
+		n=$(value "$name" native "phase:$phase")
+		t=$(value "$name" tsan "phase:$phase")
+		p=$(value "$name" pv "phase:$phase")
+		printf "%-22s %10s %10s %10s %9s\n" "$name/$phase" \
+			"$(num "$n" %.4f)" "$(num "$t" %.4f)" "$(num "$p" %.4f)" "$(ratio "$p" "$t")"
+	done <"$work/phases"
+fi
 exit $status
