@@ -82,7 +82,12 @@ void pvc_link_argv(const pvc_toolchain *t, int tsan, char *const *objs, const ch
 		"-Wl,--no-whole-archive", "-lunwind", "-ldw", "-lelf", "-ldl", "-lpthread", "-lrt",
 		/* Instrumented shared libraries, even dlopen'ed ones, use the
 		 * executable's runtime. */
-		"-Wl,--export-dynamic-symbol=__tsan_*", NULL
+		"-Wl,--export-dynamic-symbol=__tsan_*",
+		/* The dynamic annotations, which such libraries may call too. */
+		"-Wl,--export-dynamic-symbol=Annotate*", "-Wl,--export-dynamic-symbol=WTFAnnotate*",
+		"-Wl,--export-dynamic-symbol=RunningOnValgrind",
+		"-Wl,--export-dynamic-symbol=ValgrindSlowdown",
+		"-Wl,--export-dynamic-symbol=ThreadSanitizerQuery", NULL
 	};
 	int shared = has(ldflags, "-shared");
 	pvc_list_add(argv, t->link_cxx ? t->cxx : t->cc);

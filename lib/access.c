@@ -174,15 +174,26 @@ access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is
 	access_slow(t, cells, addr, size, is_write, is_atomic, pc, want);
 }
 
+/* Accesses the thread does not check now (inside the runtime, or left out
+ * by the program's annotations): one load when none is. */
+static inline __attribute__((always_inline)) int skipped(const pv_thread *t, int is_write)
+{
+	return PV_UNLIKELY(t->ignore_any) && pv_thread_ignores(t, is_write);
+}
+
 void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	       int is_atomic, uintptr_t pc)
 {
+	if (skipped(t, is_write))
+		return;
 	access_granule(t, addr, size, is_write, is_atomic, pc);
 }
 
 void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
 		     uintptr_t pc)
 {
+	if (skipped(t, is_write))
+		return;
 	while (size) {
 		unsigned piece = 8;
 		while (piece > size || (addr & (piece - 1)))
@@ -213,7 +224,7 @@ static inline __attribute__((always_inline)) void
 access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
 {
 	pv_thread *t = pv_cur();
-	if (PV_UNLIKELY(!t || t->ignore))
+	if (PV_UNLIKELY(!t) || skipped(t, is_write))
 		return;
 	if (PV_LIKELY((a & (PV_GRANULE - 1)) + size <= PV_GRANULE))
 		access_granule(t, a, size, is_write, 0, pc);
@@ -242,28 +253,28 @@ ACCESS_ENTRIES(16)
 void __tsan_read_range(void *a, unsigned long size)
 {
 	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
+	if (t)
 		pv_access_range(t, (uintptr_t)a, size, 0, PC);
 }
 
 void __tsan_write_range(void *a, unsigned long size)
 {
 	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
+	if (t)
 		pv_access_range(t, (uintptr_t)a, size, 1, PC);
 }
 
 void __tsan_read_range_pc(void *a, unsigned long size, void *pc)
 {
 	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
+	if (t)
 		pv_access_range(t, (uintptr_t)a, size, 0, (uintptr_t)pc);
 }
 
 void __tsan_write_range_pc(void *a, unsigned long size, void *pc)
 {
 	pv_thread *t = pv_cur();
-	if (t && !t->ignore)
+	if (t)
 		pv_access_range(t, (uintptr_t)a, size, 1, (uintptr_t)pc);
 }
 

@@ -22,7 +22,8 @@ static inline int releases(int mo)
 static inline pv_thread *enter(void)
 {
 	pv_thread *t = pv_cur();
-	return t && !t->ignore ? t : NULL;
+	/* Under AnnotateIgnoreSync, as in ThreadSanitizer, an atomic is only the operation. */
+	return t && !t->ignore && !t->ignore_sync ? t : NULL;
 }
 
 static void record(pv_thread *t, uintptr_t a, unsigned size, int is_write, uintptr_t pc)

@@ -181,6 +181,7 @@ static const char *wait_name(pv_wait_kind k)
 {
 	switch (k) {
 	case PV_WAIT_MUTEX: return "mutex";
+	case PV_WAIT_LOCK: return "mutex";
 	case PV_WAIT_RDLOCK: return "rwlock (read)";
 	case PV_WAIT_WRLOCK: return "rwlock (write)";
 	case PV_WAIT_JOIN: return "join";
@@ -220,7 +221,8 @@ static void __attribute__((noreturn)) report_deadlock(const pv_wg_deadlock *d)
 		}
 		else
 			snprintf(st->title + n, sizeof st->title - n, " %p", (void *)w->object);
-		if (w->kind == PV_WAIT_MUTEX || w->kind == PV_WAIT_RDLOCK || w->kind == PV_WAIT_WRLOCK)
+		if (w->kind == PV_WAIT_MUTEX || w->kind == PV_WAIT_RDLOCK || w->kind == PV_WAIT_WRLOCK ||
+		    w->kind == PV_WAIT_LOCK)
 			add_lock(r, w->object);
 	}
 	snprintf(r->note, sizeof r->note, "%d thread(s) blocked%s", d->nblocked,

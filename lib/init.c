@@ -1,5 +1,5 @@
 /* The runtime's start and end, and the entry points instrumented code calls
- * at start-up, function entry/exit, and for annotations. */
+ * at start-up and function entry/exit (annotations: annotate.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,7 +10,6 @@
 #include "report.h"
 #include "session.h"
 #include "shadow.h"
-#include "sync.h"
 #include "thread.h"
 #include "xmap.h"
 
@@ -100,33 +99,4 @@ void __tsan_func_exit(void)
 		return;
 	t->ctx = pv_ctx_parent(t->ctx);
 	t->ctx_func = pv_ctx_func(t->ctx);
-}
-
-/* Annotations a program may call directly. */
-void __tsan_acquire(void *addr)
-{
-	pv_thread *t = pv_cur();
-	if (t)
-		pv_sync_acquire(t, (uintptr_t)addr, PV_CLOCK_MAIN);
-}
-
-void __tsan_release(void *addr)
-{
-	pv_thread *t = pv_cur();
-	if (t)
-		pv_sync_release(t, (uintptr_t)addr, PV_CLOCK_MAIN);
-}
-
-void __tsan_ignore_thread_begin(void)
-{
-	pv_thread *t = pv_cur();
-	if (t)
-		t->ignore++;
-}
-
-void __tsan_ignore_thread_end(void)
-{
-	pv_thread *t = pv_cur();
-	if (t && t->ignore > 0)
-		t->ignore--;
 }

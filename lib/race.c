@@ -96,6 +96,51 @@ static int first_report_of(uintptr_t pc, uintptr_t old_pc)
 	return fresh;
 }
 
+/* Benign ranges: appended under benign_lock, read without it. A full
+ * table moves to a larger one; old ones are kept, so a reader that loaded
+ * the count first always finds that many entries behind the pointer. */
+typedef struct {
+	uintptr_t lo, hi;
+} range;
+
+static pv_lock benign_lock;
+static range *benign_v;
+static size_t benign_n, benign_cap;
+
+void pv_race_benign(uintptr_t addr, size_t size)
+{
+	uintptr_t hi = size > UINTPTR_MAX - addr ? UINTPTR_MAX : addr + size;
+	if (!size)
+		return;
+	pv_lock_acquire(&benign_lock);
+	for (size_t i = 0; i < benign_n; i++)
+		if (benign_v[i].lo == addr && benign_v[i].hi == hi) {
+			pv_lock_release(&benign_lock);
+			return;
+		}
+	if (benign_n == benign_cap) {
+		size_t cap = benign_cap ? 2 * benign_cap : 64;
+		range *v = pv_alloc(cap * sizeof *v);
+		if (benign_n)
+			pv_memcpy(v, benign_v, benign_n * sizeof *v);
+		__atomic_store_n(&benign_v, v, __ATOMIC_RELEASE);
+		benign_cap = cap;
+	}
+	benign_v[benign_n] = (range){ addr, hi };
+	__atomic_store_n(&benign_n, benign_n + 1, __ATOMIC_RELEASE);
+	pv_lock_release(&benign_lock);
+}
+
+static int benign(uintptr_t lo, uintptr_t hi)
+{
+	size_t n = __atomic_load_n(&benign_n, __ATOMIC_ACQUIRE);
+	const range *v = __atomic_load_n(&benign_v, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].lo < hi && lo < v[i].hi)
+			return 1;
+	return 0;
+}
+
 static const char *access_name(int is_write, int is_atomic)
 {
 	if (is_atomic)
@@ -224,6 +269,10 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
 		   uint64_t old_meta, uint64_t old_ctx)
 {
+	uintptr_t old_addr = gaddr + PV_CELL_OFF(old_meta);
+	if (benign(addr, addr + size) ||
+	    benign(old_addr, old_addr + (1u << PV_CELL_SIZELOG(old_meta))))
+		return;
 	t->ignore++;
 	pv_stack old;
 	pv_access_ctx_stack(old_ctx, &old);
@@ -255,7 +304,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	snprintf(prev->access, sizeof prev->access, "%s",
 		 access_name(PV_CELL_WRITE(old_meta), PV_CELL_ATOMIC(old_meta)));
 	prev->size = 1 << PV_CELL_SIZELOG(old_meta);
-	prev->addr = gaddr + PV_CELL_OFF(old_meta);
+	prev->addr = old_addr;
 	if (remote) {
 		/* Another program's pcs mean nothing here until found in our own
 		 * mappings of the same files. */

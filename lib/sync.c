@@ -66,6 +66,8 @@ static inline int shared_key(uintptr_t addr, pv_sync_clock which, pv_key *k)
 void pv_sync_acquire(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 {
 	pv_key k;
+	if (PV_UNLIKELY(t->ignore_sync))
+		return;
 	if (shared_key(addr, which, &k)) {
 		pv_session_acquire(&t->vc, k);
 		return;
@@ -83,6 +85,8 @@ void pv_sync_acquire(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 void pv_sync_release(pv_thread *t, uintptr_t addr, pv_sync_clock which)
 {
 	pv_key k;
+	if (PV_UNLIKELY(t->ignore_sync))
+		return;
 	if (shared_key(addr, which, &k)) {
 		pv_session_release(k, &t->vc);
 		pv_thread_tick(t);

@@ -12,6 +12,7 @@
  * which a writer must see but another reader need not). */
 typedef enum { PV_CLOCK_MAIN, PV_CLOCK_READ } pv_sync_clock;
 
+/* These two do nothing while t ignores synchronization (t->ignore_sync). */
 /* t.vc |= sync(addr).which */
 void pv_sync_acquire(pv_thread *t, uintptr_t addr, pv_sync_clock which);
 /* sync(addr).which |= t.vc, then t's epoch advances. */

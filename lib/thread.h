@@ -16,7 +16,14 @@ typedef enum { PV_THREAD_RUNNING, PV_THREAD_FINISHED } pv_thread_state;
 typedef struct pv_thread {
 	/* Read on every access: keep together. */
 	uint32_t slot;
-	int ignore;           /* > 0: inside the runtime, or accesses ignored */
+	union {
+		uint64_t ignore_any;  /* nonzero when any of these is: one load for the hot path */
+		struct {
+			int ignore;             /* > 0: inside the runtime: nothing is the program's */
+			uint16_t ignore_reads;  /* > 0: the program's reads are not checked */
+			uint16_t ignore_writes; /* ... nor its writes (annotate.c) */
+		};
+	};
 	pv_ctx ctx;           /* current calling context */
 	uintptr_t ctx_func;   /* entry pc of the innermost instrumented function */
 	pv_vc vc;             /* vc.e[slot] is this thread's current epoch */
@@ -27,6 +34,7 @@ typedef struct pv_thread {
 	int has_fence_rel;
 
 	pv_held held;         /* locks this thread holds (deadlock.c) */
+	int ignore_sync;      /* > 0: the program's synchronization is not seen (annotate.c) */
 
 	int tid;              /* T<tid> in reports; main thread is 0 */
 	char name[32];
@@ -44,6 +52,12 @@ typedef struct pv_thread {
 	/* The locks held in each epoch, for race reports (pv_thread_held_*). */
 	struct pv_held_history *held_hist; /* NULL until the thread first locks */
 } pv_thread;
+
+/* Is an access of this kind by t left unchecked? Callers test ignore_any first. */
+static inline int pv_thread_ignores(const pv_thread *t, int is_write)
+{
+	return t->ignore || (is_write ? t->ignore_writes : t->ignore_reads);
+}
 
 extern __thread pv_thread *pv_cur_thread __attribute__((tls_model("initial-exec")));
 static inline pv_thread *pv_cur(void) { return pv_cur_thread; }

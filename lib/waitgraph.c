@@ -178,7 +178,7 @@ static int reader_index(const lk *l, int tid)
 
 static int is_lock_wait(pv_wait_kind k)
 {
-	return k == PV_WAIT_MUTEX || k == PV_WAIT_RDLOCK || k == PV_WAIT_WRLOCK;
+	return k == PV_WAIT_MUTEX || k == PV_WAIT_RDLOCK || k == PV_WAIT_WRLOCK || k == PV_WAIT_LOCK;
 }
 
 /* t will leave its wait, cancelled. */

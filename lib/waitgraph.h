@@ -25,6 +25,7 @@ typedef enum {
 	PV_WAIT_CHAN_SEND,   /* object: the channel (libpvchan); these wait for anyone too */
 	PV_WAIT_CHAN_RECV,
 	PV_WAIT_CHAN_SELECT, /* object: the select's first channel */
+	PV_WAIT_LOCK,     /* object: a lock of the program's own (annotate.c); waits as for a mutex */
 } pv_wait_kind;
 
 #define PV_WG_MAX_WAITERS 32
