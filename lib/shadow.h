@@ -29,6 +29,16 @@ typedef struct {
 	 ((uint64_t)(at) << 6) | ((uint64_t)(slot) << 7) | ((uint64_t)(epoch) << 23))
 #define PV_MAX_SLOTS 65535
 
+/* What free leaves in a granule: a write of all of it by the slot no thread
+ * ever has (PV_MAX_SLOTS), so no clock orders it and every later access
+ * conflicts with it, even the freeing thread's. The epoch field holds the
+ * freeing thread's tid + 1; ctx holds free's context, as any cell's. */
+#define PV_FREED_SLOT PV_MAX_SLOTS
+#define PV_CELL_FREED(tid) \
+	PV_CELL_MAKE(0, 3, 1, 0, PV_FREED_SLOT, ((uint64_t)(tid) & 0xffffffffffull) + 1)
+#define PV_CELL_IS_FREED(m) (PV_CELL_SLOT(m) == PV_FREED_SLOT)
+#define PV_CELL_FREED_TID(m) ((int)(PV_CELL_EPOCH(m) - 1))
+
 #define PV_SHADOW_ADDR_BITS 47
 #define PV_SHADOW_CHUNK_SHIFT 22
 
