@@ -250,7 +250,7 @@ static inline void mark_freed(pv_cell *c, uint64_t meta, uint64_t ctx)
 		__atomic_store_n(&c[i].meta, 0, __ATOMIC_RELAXED);
 }
 
-void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
+void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int mark)
 {
 	uintptr_t end = addr + size < addr ? UINTPTR_MAX : addr + size;
 	uintptr_t a = addr;
@@ -291,7 +291,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 				access_granule(t, a, PV_GRANULE, 1, 0, pc);
 			else if (history)
 				pv_access_range(t, a, end - a, 1, pc);
-			if (history || a < mark_end)
+			if (mark && (history || a < mark_end))
 				mark_freed(c, meta, ctx);
 			a += PV_GRANULE;
 			c += PV_SHADOW_CELLS;

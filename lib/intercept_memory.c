@@ -40,9 +40,9 @@ static void *on_alloc(void *p, size_t size, uintptr_t pc)
  * before the real free, after which another thread may get the memory.
  * Its stack starts in the interceptor (self, a pc in it) called from pc,
  * as ThreadSanitizer's does. */
-static void free_check(pv_thread *t, void *p, uintptr_t pc, uintptr_t self)
+static void free_check(pv_thread *t, void *p, size_t size, int mark, uintptr_t pc,
+		       uintptr_t self)
 {
-	size_t size = pv_heap_size((uintptr_t)p);
 	if (!size)
 		return;
 	/* Frees come in loops: the last call path of this thread's is kept. */
@@ -54,7 +54,7 @@ static void free_check(pv_thread *t, void *p, uintptr_t pc, uintptr_t self)
 		last.child = pv_ctx_child(last.parent = ctx, last.pc = pc, last.self = self);
 	t->ctx = last.child;
 	t->ctx_func = self;
-	pv_access_free(t, (uintptr_t)p, size, self);
+	pv_access_free(t, (uintptr_t)p, size, self, mark);
 	t->ctx = ctx;
 	t->ctx_func = func;
 }
@@ -68,6 +68,16 @@ static void forget_block(pv_thread *t, void *p)
 	pv_dl_forget((uintptr_t)p, size);
 }
 
+/* glibc serves big blocks with mmap of their own and frees them with
+ * munmap: a later use faults, and the address may come back as anything
+ * (a thread's stack and TLS, a library), not through malloc. Such a block
+ * is not marked freed but forgotten, like unmapped memory. (The flag is in
+ * the size word before the block, as malloc_usable_size reads it.) */
+static int mmapped_block(const void *p)
+{
+	return (((const size_t *)p)[-1] & 2) != 0;
+}
+
 /* Not inlined: its return address is the pc in free() that free's stack
  * starts at, the same one the unwinder sees in free's frame. */
 static __attribute__((noinline)) void on_free(void *p, uintptr_t pc)
@@ -75,9 +85,13 @@ static __attribute__((noinline)) void on_free(void *p, uintptr_t pc)
 	if (!p)
 		return;
 	pv_thread *t = program_thread();
+	size_t size = pv_heap_size((uintptr_t)p);
+	int mapped = size && mmapped_block(p);
 	if (t)
-		free_check(t, p, pc, CALLER_PC);
+		free_check(t, p, size, !mapped, pc, CALLER_PC);
 	forget_block(t, p);
+	if (mapped)
+		pv_shadow_reset((uintptr_t)p, size);
 }
 
 void *malloc(size_t n)
@@ -102,7 +116,7 @@ static __attribute__((noinline)) void *reallocate(void *p, size_t n, uintptr_t p
 	pv_thread *t = program_thread();
 	size_t size = pv_heap_size((uintptr_t)p);
 	if (t)
-		free_check(t, p, pc, CALLER_PC);
+		free_check(t, p, size, !(size && mmapped_block(p)), pc, CALLER_PC);
 	void *q = __libc_realloc(p, n);
 	if (!q && n) {
 		pv_shadow_reset((uintptr_t)p, size);
