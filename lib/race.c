@@ -227,7 +227,14 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	/* A free's frame 0 is the interceptor, the same for every free: its
 	 * caller tells one free from another. */
 	uintptr_t old_pc = freed && old.n > 1 ? old.pc[1] : old.n ? old.pc[0] : 0;
-	if (!first_report_of(pc, old_pc)) {
+	uintptr_t cur_pc = pc;
+	if (t->ctx && t->ctx_func == pc) { /* so is the current access's, when it is free's */
+		pv_stack in;
+		pv_ctx_expand(t->ctx, 0, &in);
+		if (in.n)
+			cur_pc = in.pc[0];
+	}
+	if (!first_report_of(cur_pc, old_pc)) {
 		t->ignore--;
 		return;
 	}
