@@ -242,11 +242,11 @@ static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
  * left, so that neither the fast path nor "own previous access" can meet
  * an old cell of the freeing thread instead of it. (An access racing with
  * the free itself may lose its cell; the mark is what matters then.) */
-static inline void mark_freed(pv_cell *c, uint64_t meta, uint64_t ctx)
+static inline void mark_freed(pv_cell *c, int history, uint64_t meta, uint64_t ctx)
 {
 	__atomic_store_n(&c[0].ctx, ctx, __ATOMIC_RELAXED);
 	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELAXED);
-	for (int i = 1; i < PV_SHADOW_CELLS; i++)
+	for (int i = 1; history && i < PV_SHADOW_CELLS; i++)
 		__atomic_store_n(&c[i].meta, 0, __ATOMIC_RELAXED);
 }
 
@@ -292,7 +292,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int
 			else if (history)
 				pv_access_range(t, a, end - a, 1, pc);
 			if (mark && (history || a < mark_end))
-				mark_freed(c, meta, ctx);
+				mark_freed(c, history, meta, ctx);
 			a += PV_GRANULE;
 			c += PV_SHADOW_CELLS;
 		}
