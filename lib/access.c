@@ -244,8 +244,12 @@ static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
  * the free itself may lose its cell; the mark is what matters then.) */
 static inline void mark_freed(pv_cell *c, int history, uint64_t meta, uint64_t ctx)
 {
+	/* Meta empty while ctx changes, then published: no reader pairs the
+	 * mark with an old access's context. */
+	if (history)
+		__atomic_store_n(&c[0].meta, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c[0].ctx, ctx, __ATOMIC_RELAXED);
-	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELEASE);
 	for (int i = 1; history && i < PV_SHADOW_CELLS; i++)
 		__atomic_store_n(&c[i].meta, 0, __ATOMIC_RELAXED);
 }
