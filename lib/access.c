@@ -149,6 +149,8 @@ again:;
 		return;
 	if (store < 0)
 		store = subsumed >= 0 ? subsumed : evictee(t, seen, epoch, addr);
+	if (PV_CELL_IS_FREED(seen[store])) /* the freed mark stays for every later access */
+		store = (store + 1) & (PV_SHADOW_CELLS - 1);
 	/* Two threads that both found a cell free must not both take it, or
 	 * one access is forgotten and a race between them goes unseen. */
 	if (!cell_cas(&cells[store], seen[store], seen_ctx[store], want, ctx) && ++tries < 8)
@@ -290,12 +292,13 @@ void __tsan_vptr_update(void **vptr_p, void *new_val)
 		access_at((uintptr_t)vptr_p, 8, 1, PC);
 }
 
-/* free: a write of the whole block, as ThreadSanitizer's. Only granules
- * with history can race, so only they are checked (and then keep the free,
- * for a later use-after-free to meet); so do the first PV_FREE_MARK bytes. Writing
- * every granule of a big block would map its whole shadow just to let it
- * go, so chunks never shadowed are skipped whole, and shadow pages the
- * kernel holds none of (never written, or given back by a reset) too. */
+/* free: a write of the whole block, as ThreadSanitizer's, that leaves a
+ * freed mark (shadow.h) so that any later access is a use after free. Only
+ * granules with history can race, so only they are checked and marked; so
+ * are the first PV_FREE_MARK bytes, where uses after free mostly land.
+ * Writing every granule of a big block would map its whole shadow just to
+ * let it go, so chunks never shadowed are skipped whole, and shadow pages
+ * the kernel holds none of (never written, or given back by a reset) too. */
 #define PV_FREE_MARK 256
 #define SHADOW_PAGE 4096ul
 /* Below this much left to visit, asking the kernel costs more than looking. */
@@ -332,16 +335,23 @@ static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
 	return r->vec[(page - r->base) / SHADOW_PAGE] & 1;
 }
 
-/* A granule without history cannot race: the free is just remembered
- * (an access racing with the free itself may lose its cell; the free is
- * then remembered in its place). */
-static inline void remember_free(pv_thread *t, pv_cell *c, uint64_t meta, uint64_t ctx)
+/* The granule's accesses were checked against the free: only the mark is
+ * left, so that neither the fast path nor "own previous access" can meet
+ * an old cell of the freeing thread instead of it. (An access racing with
+ * the free itself may lose its cell; the mark is what matters then.) */
+static inline void mark_freed(pv_cell *c, int history, uint64_t meta, uint64_t ctx)
 {
+	/* Meta empty while ctx changes, then published: no reader pairs the
+	 * mark with an old access's context. */
+	if (history)
+		__atomic_store_n(&c[0].meta, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c[0].ctx, ctx, __ATOMIC_RELAXED);
-	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELEASE);
+	for (int i = 1; history && i < PV_SHADOW_CELLS; i++)
+		__atomic_store_n(&c[i].meta, 0, __ATOMIC_RELAXED);
 }
 
-void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
+void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int mark)
 {
 	uintptr_t end = addr + size < addr ? UINTPTR_MAX : addr + size;
 	uintptr_t a = addr;
@@ -354,9 +364,9 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 	uintptr_t mark_end = addr + (size < PV_FREE_MARK ? size : PV_FREE_MARK);
 	const uintptr_t chunk = (uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT;
 	residency r;
-	const uint64_t meta = PV_CELL_MAKE(0, 3, 1, 0, t->slot, pv_thread_epoch(t));
+	const uint64_t meta = PV_CELL_FREED(t->tid);
 	const uint64_t ctx = pv_access_ctx(t, pc);
-	while (a + PV_GRANULE <= end) {
+	while (a < end) {
 		uintptr_t chunk_end = (a | (chunk - 1)) + 1;
 		pv_cell *c = a < mark_end ? pv_shadow_cells(a) : pv_shadow_peek(a);
 		if (!c) {
@@ -366,7 +376,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 		uintptr_t shadow_end = (uintptr_t)c - (a & (chunk - 1)) / PV_GRANULE * PV_SHADOW_CELLS *
 			sizeof(pv_cell) + CHUNK_SHADOW_BYTES;
 		r.base = r.end = 0;
-		while (a < chunk_end && a + PV_GRANULE <= end) {
+		while (a < chunk_end && a < end) {
 			if (a >= mark_end && !((uintptr_t)c & (SHADOW_PAGE - 1)) &&
 			    end - a >= RESIDENCY_MIN && !resident(&r, c, shadow_end)) {
 				size_t skip = SHADOW_PAGE / (PV_SHADOW_CELLS * sizeof(pv_cell));
@@ -374,14 +384,18 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc)
 				c += skip * PV_SHADOW_CELLS;
 				continue;
 			}
-			if (has_history(c))
+			/* The last granule may be partial: its rest is the
+			 * block's slack, which no one else owns, so it is
+			 * marked whole. */
+			int history = has_history(c);
+			if (history && end - a >= PV_GRANULE)
 				access_granule(t, a, PV_GRANULE, 1, 0, pc);
-			else if (a < mark_end)
-				remember_free(t, c, meta, ctx);
+			else if (history)
+				pv_access_range(t, a, end - a, 1, pc);
+			if (mark && (history || a < mark_end))
+				mark_freed(c, history, meta, ctx);
 			a += PV_GRANULE;
 			c += PV_SHADOW_CELLS;
 		}
 	}
-	if (a < end)
-		pv_access_range(t, a, end - a, 1, pc);
 }

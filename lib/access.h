@@ -15,8 +15,9 @@ void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
 		     uintptr_t pc);
 
-/* free(): a write of [addr, addr+size) that visits only shadowed granules. */
-void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc);
+/* free(): a write of [addr, addr+size) that visits only shadowed granules,
+ * then (mark) leaves them marked freed (shadow.h) for any later access. */
+void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int mark);
 
 /* Shadow cells keep the access's context in 8 bytes: the calling-context
  * node and the pc's distance from its function's entry, or, with no

@@ -9,12 +9,18 @@ typedef struct block {
 	int tid;
 	pv_ctx ctx;
 	uintptr_t pc;
+	int free_tid;         /* freed blocks: who freed it, when */
+	uint32_t free_slot;
+	pv_epoch free_epoch;
 	struct block *next;
 } block;
 
+/* Each bucket keeps the last block freed in it, for use-after-free reports:
+ * no extra allocation or lock per free, and up to NBUCKETS recent ones. */
 typedef struct {
 	pv_lock lock;
 	block *head;
+	block *freed;
 } bucket;
 
 static bucket table[NBUCKETS];
@@ -27,15 +33,21 @@ static inline bucket *bucket_of(uintptr_t p)
 void pv_heap_add(uintptr_t p, size_t size, int tid, pv_ctx ctx, uintptr_t pc)
 {
 	block *b = pv_alloc(sizeof *b);
-	*b = (block){ p, size, tid, ctx, pc, NULL };
+	*b = (block){ p, size, tid, ctx, pc, -1, 0, 0, NULL };
 	bucket *bk = bucket_of(p);
+	block *stale = NULL;
 	pv_lock_acquire(&bk->lock);
 	b->next = bk->head;
 	bk->head = b;
+	if (bk->freed && bk->freed->p == p) { /* the address is a live block again */
+		stale = bk->freed;
+		bk->freed = NULL;
+	}
 	pv_lock_release(&bk->lock);
+	pv_free(stale);
 }
 
-size_t pv_heap_remove(uintptr_t p)
+size_t pv_heap_remove(uintptr_t p, int tid, uint32_t slot, pv_epoch epoch)
 {
 	bucket *bk = bucket_of(p);
 	size_t size = 0;
@@ -48,6 +60,14 @@ size_t pv_heap_remove(uintptr_t p)
 			size = gone->size;
 			break;
 		}
+	if (gone) {
+		gone->free_tid = tid;
+		gone->free_slot = slot;
+		gone->free_epoch = epoch;
+		block *old = bk->freed;
+		bk->freed = gone;
+		gone = old;
+	}
 	pv_lock_release(&bk->lock);
 	pv_free(gone);
 	return size;
@@ -92,6 +112,28 @@ int pv_heap_find(uintptr_t addr, uintptr_t *start, size_t *size, int *tid,
 			return 0;
 	}
 	return -1;
+}
+
+int pv_heap_find_freed(uintptr_t addr, int free_tid, pv_heap_freed *out)
+{
+	/* Blocks freed at one address over time may overlap: the one starting
+	 * nearest below addr is the most recent carving of that memory. */
+	int found = 0;
+	for (unsigned i = 0; i < NBUCKETS; i++) {
+		bucket *bk = &table[i];
+		if (!__atomic_load_n(&bk->freed, __ATOMIC_ACQUIRE))
+			continue;
+		pv_lock_acquire(&bk->lock);
+		block *b = bk->freed;
+		if (b && addr >= b->p && addr < b->p + (b->size ? b->size : 1) &&
+		    b->free_tid == free_tid && (!found || b->p > out->start)) {
+			*out = (pv_heap_freed){ b->p, b->size, b->tid, b->ctx, b->pc,
+						b->free_slot, b->free_epoch };
+			found = 1;
+		}
+		pv_lock_release(&bk->lock);
+	}
+	return found ? 0 : -1;
 }
 
 void pv_heap_fork_prepare(void)

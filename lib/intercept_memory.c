@@ -34,30 +34,64 @@ static void *on_alloc(void *p, size_t size, uintptr_t pc)
 }
 
 /* free writes the whole block (ThreadSanitizer's model): an access that
- * nothing orders before it races with it, and so does one after it. The
- * check comes first, while reports can still say which block it was. */
-static void free_check(void *p, uintptr_t pc)
+ * nothing orders before it races with it, and it leaves the block marked
+ * freed, so any access after it is a use after free, ordered or not. The
+ * check comes first, while reports can still say which block it was, and
+ * before the real free, after which another thread may get the memory.
+ * Its stack starts in the interceptor (self, a pc in it) called from pc,
+ * as ThreadSanitizer's does. */
+static void free_check(pv_thread *t, void *p, size_t size, int mark, uintptr_t pc,
+		       uintptr_t self)
 {
-	pv_thread *t = program_thread();
-	size_t size = t ? pv_heap_size((uintptr_t)p) : 0;
-	if (size)
-		pv_access_free(t, (uintptr_t)p, size, pc);
+	if (!size)
+		return;
+	/* Frees come in loops: the last call path of this thread's is kept. */
+	static __thread struct { pv_ctx parent, child; uintptr_t pc, self; } last
+		__attribute__((tls_model("initial-exec")));
+	pv_ctx ctx = t->ctx;
+	uintptr_t func = t->ctx_func;
+	if (last.parent != ctx || last.pc != pc || last.self != self || !last.child)
+		last.child = pv_ctx_child(last.parent = ctx, last.pc = pc, last.self = self);
+	t->ctx = last.child;
+	t->ctx_func = self;
+	pv_access_free(t, (uintptr_t)p, size, self, mark);
+	t->ctx = ctx;
+	t->ctx_func = func;
 }
 
 /* The block is gone, and the objects that lived in it. */
-static void forget_block(void *p)
+static void forget_block(pv_thread *t, void *p)
 {
-	size_t size = pv_heap_remove((uintptr_t)p);
+	size_t size = t ? pv_heap_remove((uintptr_t)p, t->tid, t->slot, pv_thread_epoch(t))
+			: pv_heap_remove((uintptr_t)p, -1, 0, 0);
 	pv_sync_forget((uintptr_t)p, size);
 	pv_dl_forget((uintptr_t)p, size);
 }
 
-static void on_free(void *p, uintptr_t pc)
+/* glibc serves big blocks with mmap of their own and frees them with
+ * munmap: a later use faults, and the address may come back as anything
+ * (a thread's stack and TLS, a library), not through malloc. Such a block
+ * is not marked freed but forgotten, like unmapped memory. (The flag is in
+ * the size word before the block, as malloc_usable_size reads it.) */
+static int mmapped_block(const void *p)
+{
+	return (((const size_t *)p)[-1] & 2) != 0;
+}
+
+/* Not inlined: its return address is the pc in free() that free's stack
+ * starts at, the same one the unwinder sees in free's frame. */
+static __attribute__((noinline)) void on_free(void *p, uintptr_t pc)
 {
 	if (!p)
 		return;
-	free_check(p, pc);
-	forget_block(p);
+	pv_thread *t = program_thread();
+	size_t size = pv_heap_size((uintptr_t)p);
+	int mapped = size && mmapped_block(p);
+	if (t)
+		free_check(t, p, size, !mapped, pc, CALLER_PC);
+	forget_block(t, p);
+	if (mapped)
+		pv_shadow_reset((uintptr_t)p, size);
 }
 
 void *malloc(size_t n)
@@ -72,22 +106,33 @@ void *calloc(size_t n, size_t size)
 }
 
 /* The old block is read and freed, whether it moves or not (glibc's
- * realloc(p, 0) frees p and returns NULL); on failure p is left as it was. */
-static void *reallocate(void *p, size_t n, uintptr_t pc)
+ * realloc(p, 0) frees p and returns NULL): marked freed before glibc can
+ * hand it to another thread; on failure p is left as it was, with no
+ * history. Not inlined, for the pc in realloc() its stacks start at. */
+static __attribute__((noinline)) void *reallocate(void *p, size_t n, uintptr_t pc)
 {
 	if (!p)
 		return on_alloc(__libc_malloc(n), n, pc);
-	free_check(p, pc);
+	pv_thread *t = program_thread();
+	size_t size = pv_heap_size((uintptr_t)p);
+	if (t)
+		free_check(t, p, size, !(size && mmapped_block(p)), pc, CALLER_PC);
 	void *q = __libc_realloc(p, n);
-	if (!q && n)
+	if (!q && n) {
+		pv_shadow_reset((uintptr_t)p, size);
 		return NULL;
-	forget_block(p);
+	}
+	forget_block(t, p);
 	return on_alloc(q, n, pc);
 }
 
+/* (The empty asm keeps these from tail-calling reallocate: their frame
+ * must be on the stack.) */
 void *realloc(void *p, size_t n)
 {
-	return reallocate(p, n, CALLER_PC);
+	void *q = reallocate(p, n, CALLER_PC);
+	__asm__ volatile("" ::: "memory");
+	return q;
 }
 
 void *reallocarray(void *p, size_t n, size_t size)
@@ -97,7 +142,9 @@ void *reallocarray(void *p, size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	return reallocate(p, bytes, CALLER_PC);
+	void *q = reallocate(p, bytes, CALLER_PC);
+	__asm__ volatile("" ::: "memory");
+	return q;
 }
 
 void free(void *p)

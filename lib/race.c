@@ -265,6 +265,31 @@ static void describe_sync(pv_report *r, uintptr_t a, uintptr_t b)
 	snprintf(l->name, sizeof l->name, "%s", k);
 }
 
+/* A use after free: the block, if still remembered, where it was
+ * allocated, and that the previous write is its free. */
+static void describe_freed(pv_report *r, const pv_heap_freed *fb, int free_tid)
+{
+	char who[32];
+	if (free_tid == 0)
+		snprintf(who, sizeof who, "main thread");
+	else
+		snprintf(who, sizeof who, "thread T%d", free_tid);
+	if (!fb) {
+		snprintf(r->note, sizeof r->note,
+			 "The memory was freed by %s (the previous write is the free).", who);
+		return;
+	}
+	pv_report_location *l = &r->locs[r->nlocs++];
+	l->kind = PV_LOC_HEAP;
+	l->start = fb->start;
+	l->size = fb->size;
+	l->tid = fb->tid;
+	pv_ctx_expand(fb->ctx, fb->pc, &l->stack);
+	snprintf(r->note, sizeof r->note,
+		 "The heap block of size %zu at %p was freed by %s (the previous write is the free).",
+		 fb->size, (void *)fb->start, who);
+}
+
 void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
 		   uint64_t old_meta, uint64_t old_ctx)
@@ -276,13 +301,28 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	t->ignore++;
 	pv_stack old;
 	pv_access_ctx_stack(old_ctx, &old);
-	if (!first_report_of(pc, old.n ? old.pc[0] : 0)) {
+	const int freed = PV_CELL_IS_FREED(old_meta);
+	/* Before anything here can malloc: the symbolizer may be handed the
+	 * freed block, which would then be forgotten. */
+	pv_heap_freed fb;
+	int freed_known = freed && !pv_heap_find_freed(addr, PV_CELL_FREED_TID(old_meta), &fb);
+	/* A free's frame 0 is the interceptor, the same for every free: its
+	 * caller tells one free from another. */
+	uintptr_t old_pc = freed && old.n > 1 ? old.pc[1] : old.n ? old.pc[0] : 0;
+	uintptr_t cur_pc = pc;
+	if (t->ctx && t->ctx_func == pc) { /* so is the current access's, when it is free's */
+		pv_stack in;
+		pv_ctx_expand(t->ctx, 0, &in);
+		if (in.n)
+			cur_pc = in.pc[0];
+	}
+	if (!first_report_of(cur_pc, old_pc)) {
 		t->ignore--;
 		return;
 	}
 	pv_report *r = pv_alloc(sizeof *r);
 	r->kind = PV_REPORT_RACE;
-	snprintf(r->headline, sizeof r->headline, "data race");
+	snprintf(r->headline, sizeof r->headline, freed ? "heap-use-after-free" : "data race");
 
 	pv_report_stack *cur = &r->stacks[0];
 	cur->tid = t->tid;
@@ -295,11 +335,15 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	pv_report_stack *prev = &r->stacks[1];
 	int opid, otid;
 	uint32_t oimage;
-	int remote = !pv_session_slot_get_at(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta),
-					     &opid, &otid, &oimage) && opid != getpid();
+	int remote = !freed && !pv_session_slot_get_at(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta),
+						       &opid, &otid, &oimage) && opid != getpid();
 	pv_thread *other = remote ? NULL :
+		freed_known ? pv_thread_by_slot_epoch(fb.free_slot, fb.free_epoch) :
+		freed ? pv_thread_by_tid(PV_CELL_FREED_TID(old_meta)) :
 		pv_thread_by_slot_epoch(PV_CELL_SLOT(old_meta), PV_CELL_EPOCH(old_meta));
-	prev->tid = remote ? otid : other ? other->tid : -1;
+	if (freed && other && other->tid != PV_CELL_FREED_TID(old_meta))
+		other = NULL;
+	prev->tid = remote ? otid : other ? other->tid : freed ? PV_CELL_FREED_TID(old_meta) : -1;
 	prev->pid = remote ? opid : 0;
 	snprintf(prev->access, sizeof prev->access, "%s",
 		 access_name(PV_CELL_WRITE(old_meta), PV_CELL_ATOMIC(old_meta)));
@@ -322,7 +366,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by %s of process %d%s",
 			 prev->access, prev->size, (void *)prev->addr, who, opid,
 			 same_image || old.n ? "" : " (another program: its stack is not known here)");
-	} else if (other && other->tid == 0)
+	} else if (prev->tid == 0)
 		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by main thread",
 			 prev->access, prev->size, (void *)prev->addr);
 	else
@@ -334,12 +378,18 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	pv_held_set held;
 	pv_thread_held_now(t, &held);
 	describe_held(r, cur, 1, &held, t->tid);
-	int known = other && !pv_thread_held_at(other, PV_CELL_EPOCH(old_meta), &held);
+	pv_epoch old_epoch = freed_known ? fb.free_epoch : PV_CELL_EPOCH(old_meta);
+	int known = other && (!freed || freed_known) && !pv_thread_held_at(other, old_epoch, &held);
 	describe_held(r, prev, known, &held, prev->tid);
 
 	add_thread(r, t);
 	add_thread(r, other);
-	describe_location(r, addr);
+	/* A live block holding a freed mark was handed out during this report
+	 * (the program's own malloc resets shadow): only the freed one is it. */
+	if (freed)
+		describe_freed(r, freed_known ? &fb : NULL, prev->tid);
+	else
+		describe_location(r, addr);
 	describe_sync(r, addr, prev->addr);
 	pv_report_emit(r);
 	pv_free(r);

@@ -32,6 +32,16 @@ typedef struct {
 /* The slot of threads beyond the limit: never checked. */
 #define PV_SLOT_UNCHECKED (PV_MAX_SLOTS - 1)
 
+/* What free leaves in a granule: a write of all of it by the slot no thread
+ * ever has (PV_MAX_SLOTS), so no clock orders it and every later access
+ * conflicts with it, even the freeing thread's. The epoch field holds the
+ * freeing thread's tid + 1; ctx holds free's context, as any cell's. */
+#define PV_FREED_SLOT PV_MAX_SLOTS
+#define PV_CELL_FREED(tid) \
+	PV_CELL_MAKE(0, 3, 1, 0, PV_FREED_SLOT, ((uint64_t)(tid) & 0xffffffffffull) + 1)
+#define PV_CELL_IS_FREED(m) (PV_CELL_SLOT(m) == PV_FREED_SLOT)
+#define PV_CELL_FREED_TID(m) ((int)(PV_CELL_EPOCH(m) - 1))
+
 #define PV_SHADOW_ADDR_BITS 47
 #define PV_SHADOW_CHUNK_SHIFT 22
 

@@ -225,7 +225,8 @@ static int is_mem_function(const char *fn)
 {
 	static const char *const names[] = { "memcpy", "memmove", "memset", "__tsan_memcpy",
 		"__tsan_memmove", "__tsan_memset", "__interceptor_memcpy", "__interceptor_memset",
-		"__interceptor_memmove", NULL };
+		"__interceptor_memmove", "free", "realloc", "reallocarray", "__interceptor_free",
+		"__interceptor_realloc", NULL };
 	for (int i = 0; names[i]; i++)
 		if (!strcmp(fn, names[i]))
 			return 1;
