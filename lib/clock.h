@@ -8,6 +8,10 @@
 typedef uint64_t pv_epoch;
 #define PV_EPOCH_BITS 41
 #define PV_EPOCH_MAX ((1ull << PV_EPOCH_BITS) - 1)
+/* Slots fit the 16 bits a shadow cell keeps of one. */
+#define PV_MAX_SLOTS 65535
+/* The slot of threads beyond the limit: never checked. */
+#define PV_SLOT_UNCHECKED (PV_MAX_SLOTS - 1)
 
 typedef struct {
 	uint32_t n;   /* entries in use; slots >= n read as 0 */

@@ -21,7 +21,6 @@
 #define NSHADOWS (1u << 14)
 #define NFILES 4096
 #define FD_FLOOR 900                  /* keep the session's fd out of the program's way */
-#define CHUNK_SHADOW ((1ul << PV_SHADOW_CHUNK_SHIFT) / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
 
 /* A lock between processes: futex words in shared memory, not private. */
 typedef struct { int state; } xlock;
@@ -122,6 +121,7 @@ typedef struct {
 	uint64_t images[MAX_IMAGES];  /* offsets of image_maps, by image id */
 	/* Given back, for reuse: slots, clocks' and chunks' memory. */
 	uint32_t nfree_slots, nfree_clocks, nfree_shadows, pad;
+	uint64_t shadow_bytes;        /* of one chunk's shadow: all are alike */
 	uint32_t free_slots[PV_MAX_SLOTS];
 	uint64_t free_clocks[NCLOCKS];
 	uint64_t free_shadows[NSHADOWS];
@@ -721,7 +721,7 @@ static object_entry *object_of(uint32_t object, int make)
 	return slot;
 }
 
-pv_cell *pv_session_shadow(uint32_t object, uint64_t chunk)
+void *pv_session_shadow(uint32_t object, uint64_t chunk, size_t bytes)
 {
 	uint64_t key = ((uint64_t)object << 32 | (chunk & 0xffffffffu)) + 1;
 	shadow_entry *e, *slot;
@@ -731,7 +731,8 @@ pv_cell *pv_session_shadow(uint32_t object, uint64_t chunk)
 	if (e) {
 		off = e->off;
 	} else if (slot) {
-		off = H->nfree_shadows ? H->free_shadows[--H->nfree_shadows] : alloc(CHUNK_SHADOW, 4096);
+		H->shadow_bytes = bytes;
+		off = H->nfree_shadows ? H->free_shadows[--H->nfree_shadows] : alloc(bytes, 4096);
 		if (off) {
 			object_entry *o = object_of(object, 0);
 			*slot = (shadow_entry){ key, off, o ? o->chunks : 0, 0 };
@@ -769,7 +770,7 @@ void pv_session_object_unref(uint32_t object)
 		for (uint32_t i = o->chunks; i;) {
 			shadow_entry *e = &H->shadows[i - 1];
 			fallocate(session_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				  (off_t)e->off, (off_t)CHUNK_SHADOW);
+				  (off_t)e->off, (off_t)H->shadow_bytes);
 			H->free_shadows[H->nfree_shadows++] = e->off;
 			i = e->next;
 			e->key = TOMB;

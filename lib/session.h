@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "clock.h"
-#include "shadow.h"
 
 #define PV_SESSION_ENV "PVCHECK_SESSION"
 
@@ -75,9 +74,10 @@ uint32_t pv_session_file_object(dev_t dev, ino_t ino);
 void pv_session_alias_file(dev_t dev, ino_t ino, dev_t to_dev, ino_t to_ino);
 pv_key pv_session_file_key(dev_t dev, ino_t ino);
 
-/* The shadow of one 4 MiB chunk of a shared object, made on first use;
- * NULL when the session has no memory left for it. */
-pv_cell *pv_session_shadow(uint32_t object, uint64_t chunk);
+/* The shadow of one chunk of a shared object (bytes long, the same on
+ * every call: the shadow module's size), made on first use; NULL when the
+ * session has no memory left for it. */
+void *pv_session_shadow(uint32_t object, uint64_t chunk, size_t bytes);
 /* Mappings of an object, counted in all processes: when the last goes,
  * so does its shadow. */
 void pv_session_object_ref(uint32_t object);

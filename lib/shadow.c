@@ -52,7 +52,8 @@ static pv_cell *chunk_shared(unsigned long i)
 	uint64_t p = pending ? __atomic_load_n(&pending[i], __ATOMIC_ACQUIRE) : 0;
 	if (!p)
 		return NULL;
-	pv_cell *c = pv_session_shadow((uint32_t)((p - 1) >> 32), (p - 1) & 0xffffffffu);
+	pv_cell *c = pv_session_shadow((uint32_t)((p - 1) >> 32), (p - 1) & 0xffffffffu,
+				       CHUNK_SHADOW);
 	pv_cell *expect = NULL;
 	if (!c || __atomic_compare_exchange_n(&pv_shadow_chunks[i], &expect, c, 0, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE))

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "clock.h"
 
 #define PV_GRANULE 8
 #define PV_SHADOW_CELLS 4
@@ -28,9 +29,6 @@ typedef struct {
 #define PV_CELL_MAKE(off, sizelog, wr, at, slot, epoch) \
 	((uint64_t)(off) | ((uint64_t)(sizelog) << 3) | ((uint64_t)(wr) << 5) | \
 	 ((uint64_t)(at) << 6) | ((uint64_t)(slot) << 7) | ((uint64_t)(epoch) << 23))
-#define PV_MAX_SLOTS 65535
-/* The slot of threads beyond the limit: never checked. */
-#define PV_SLOT_UNCHECKED (PV_MAX_SLOTS - 1)
 
 /* What free leaves in a granule: a write of all of it by the slot no thread
  * ever has (PV_MAX_SLOTS), so no clock orders it and every later access
