@@ -14,6 +14,10 @@ cJSON *pvc_findings_load(const char *path, int *bad);
 /* ThreadSanitizer's reports in its stderr text, as an array. */
 cJSON *pvc_tsan_parse(const char *text);
 
+/* A finding with threads but no stacks (a thread leak) gets one stack per
+ * thread, its creation, so that every finding points at code. */
+void pvc_finding_point_at_creation(cJSON *finding);
+
 /* How many findings have a verdict kind (crash and other do not count). */
 int pvc_findings_count_kinds(const cJSON *findings);
 

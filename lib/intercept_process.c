@@ -112,8 +112,12 @@ pid_t fork(void)
 	return REAL(fork)();
 }
 
+/* The program's own _exit ends it as exit does, grace and leaks included
+ * (ThreadSanitizer's does too); the runtime's (deadlock, halt) do not. */
 void _exit(int status)
 {
+	if (program_thread())
+		pv_runtime_finish();
 	pv_runtime_exiting();
 	REAL(_exit)(status);
 	__builtin_unreachable();
@@ -121,6 +125,8 @@ void _exit(int status)
 
 void _Exit(int status)
 {
+	if (program_thread())
+		pv_runtime_finish();
 	pv_runtime_exiting();
 	REAL(_Exit)(status);
 	__builtin_unreachable();

@@ -15,6 +15,7 @@ typedef enum {
 	PV_REPORT_LOCK_ORDER,
 	PV_REPORT_API_MISUSE,
 	PV_REPORT_CRASH,      /* fatal signal: the program's own death, for the record */
+	PV_REPORT_THREAD_LEAK, /* at exit: a joinable thread finished and was never joined */
 } pv_report_kind;
 
 #define PV_REPORT_MAX_STACKS 8
@@ -36,6 +37,7 @@ typedef struct {
 	char name[32];       /* "main thread", "T3", or pthread_setname_np's name */
 	int parent_tid;      /* -1 for the main thread */
 	int running;         /* 0 once finished */
+	int os_tid;          /* the kernel's thread id; 0 when unknown */
 	pv_stack created;    /* pthread_create's stack in the parent */
 } pv_report_thread;
 
@@ -63,6 +65,7 @@ typedef struct {
 	int nlocs;
 	pv_report_location locs[4];
 	char note[256];      /* optional extra sentence for people */
+	int count;           /* thread leak: how many threads leaked so (0 counts as 1) */
 } pv_report;
 
 /* Print r for people and append its JSON line. Thread-safe, serialised. */
@@ -76,12 +79,15 @@ int pv_report_count(void);
  *   "file":..,"line":N,"column":N,"module":..,"pc":"0x.."}]}],
  *  "threads":[{"id":T,"name":..,"parent":P,"running":B,"created":[frames]}],
  *  "locations":[{"kind":"global|heap|stack|sync","start":"0x..","size":N,
- *   "name":..,"thread":T,"frames":[...]}],"note":..} */
+ *   "name":..,"thread":T,"frames":[...]}],"note":..,"count":N}
+ * A thread leak has no stacks: its thread's creation says where; "count"
+ * (only there) says how many threads leaked from that creation site. */
 void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb);
 /* The same report as text for people (TSan-like), into sb. */
 void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);
 
-/* The JSON name of a kind: "race", "deadlock", "lock-order", "api-misuse", "crash". */
+/* The JSON name of a kind: "race", "deadlock", "lock-order", "api-misuse",
+ * "crash", "thread-leak". */
 const char *pv_report_kind_name(pv_report_kind k);
 
 /* In a fork child: reset the report lock and the count of reports. */

@@ -40,6 +40,9 @@ typedef struct pv_thread {
 	int detached, joined;
 	struct pv_thread *prev_in_slot; /* earlier occupant of the slot */
 	struct pv_thread *next;         /* registry list */
+
+	/* Lifecycle (start handshake, exit, leaks). */
+	int os_tid;           /* the kernel's id, shown as tid= in reports */
 } pv_thread;
 
 extern __thread pv_thread *pv_cur_thread __attribute__((tls_model("initial-exec")));
@@ -47,8 +50,9 @@ static inline pv_thread *pv_cur(void) { return pv_cur_thread; }
 
 /* Register the process's first thread (called once from __tsan_init). */
 pv_thread *pv_thread_init_main(void);
-/* A new thread created by parent: creation happens before its start. */
-pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created);
+/* A new thread created by parent: creation happens before its start.
+ * detached: created so (its attribute), never to be joined. */
+pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created, int detached);
 /* In the new thread: install its TLS state and forget its stack's old shadow. */
 void pv_thread_start(pv_thread *t, pthread_t self);
 /* The thread is done running user code; its clock is saved for join. */
@@ -61,6 +65,13 @@ void pv_thread_detach(pv_thread *t);
 /* Advance t's own epoch (after a release). */
 void pv_thread_tick(pv_thread *t);
 static inline pv_epoch pv_thread_epoch(const pv_thread *t) { return t->vc.e[t->slot]; }
+
+/* Threads leaked at exit: finished, never joined nor detached (the main
+ * thread never counts). Up to max of them, oldest first, in out; returns
+ * how many there are. */
+int pv_thread_leaked(pv_thread **out, int max);
+/* How many threads other than except have not finished. */
+int pv_thread_running(const pv_thread *except);
 
 pv_thread *pv_thread_by_pthread(pthread_t p);
 /* The newest thread that had p, joined or detached or not (misuse checks). */

@@ -56,6 +56,10 @@ void pv_wg_thread_alive(int tid);
 void pv_wg_thread_gone(int tid);
 /* How many threads are alive. */
 int pv_wg_live(void);
+/* How many live threads other than tid are not blocked in a wait (a thread
+ * in read or sleep counts as not blocked). *epoch changes with every wait,
+ * ownership or lifecycle change: equal epochs mean nothing happened. */
+int pv_wg_unblocked(int tid, uint64_t *epoch);
 
 /* tid is about to block (without timeout) on object. With cycle non-NULL,
  * returns 1 and fills it if the wait closes a certain wait-for cycle
