@@ -35,18 +35,22 @@ static uint64_t now_ms(void)
 /* As ThreadSanitizer's atexit_sleep_ms: threads still running at exit
  * (often created just before it) get a moment to do their work, and their
  * races are seen. The wait ends early once no other thread can run: all
- * finished, or all blocked in waits that nobody is left to end (the same
- * wait graph twice, 1 ms apart). A thread in read or sleep may run again:
- * it gets the whole grace. */
+ * finished, or all blocked in waits that nobody is left to end, with no
+ * change for QUIET_MS (a thread just woken may not have said so yet). A
+ * thread in read or sleep may run again: it gets the whole grace. */
+#define QUIET_MS 10
+
 static void exit_grace(const pv_thread *self)
 {
-	uint64_t deadline = now_ms() + (uint64_t)pv_options()->atexit_sleep_ms;
-	uint64_t seen = 0;
+	uint64_t start = now_ms(), deadline = start + (uint64_t)pv_options()->atexit_sleep_ms;
+	uint64_t seen = 0, quiet_since = 0;
 	int quiet = 0;
-	while (pv_thread_running(self) && now_ms() < deadline) {
+	for (uint64_t now = start; pv_thread_running(self) && now < deadline; now = now_ms()) {
 		uint64_t epoch;
 		int running = pv_wg_unblocked(self ? self->tid : -1, &epoch);
-		if (!running && quiet && epoch == seen)
+		if (running || !quiet || epoch != seen)
+			quiet_since = now;
+		else if (now - quiet_since >= QUIET_MS)
 			return;
 		quiet = !running;
 		seen = epoch;
