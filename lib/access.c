@@ -10,6 +10,34 @@ static inline int overlap(unsigned off1, unsigned size1, unsigned off2, unsigned
 	return off1 < off2 + size2 && off2 < off1 + size1;
 }
 
+/* Replace a cell's (meta, ctx) if it still holds (m, x): one 16-byte
+ * compare-and-swap, so that no reader ever pairs one access's kind with
+ * another's context. */
+static inline int cell_cas(pv_cell *c, uint64_t m, uint64_t x, uint64_t new_m, uint64_t new_x)
+{
+#if defined(__x86_64__)
+	unsigned char ok;
+	__asm__ __volatile__("lock cmpxchg16b %1\n\tsete %0"
+			     : "=q"(ok), "+m"(*c), "+a"(m), "+d"(x)
+			     : "b"(new_m), "c"(new_x)
+			     : "memory", "cc");
+	return ok;
+#else
+	unsigned __int128 expect = (unsigned __int128)x << 64 | m;
+	return __atomic_compare_exchange_n((unsigned __int128 *)c, &expect,
+					   (unsigned __int128)new_x << 64 | new_m, 0,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+#endif
+}
+
+/* The context stored with meta m in c: the two are read apart, so check
+ * that meta did not change meanwhile (cells are written whole). */
+static int ctx_of(pv_cell *c, uint64_t m, uint64_t *ctx)
+{
+	*ctx = __atomic_load_n(&c->ctx, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&c->meta, __ATOMIC_RELAXED) == m;
+}
+
 /* The rest of the check, out of line: compare with every cell, report
  * races, remember the access. */
 static __attribute__((noinline)) void
@@ -20,12 +48,13 @@ access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_
 	const pv_epoch epoch = pv_thread_epoch(t);
 	const unsigned off = addr & (PV_GRANULE - 1);
 	const unsigned sizelog = sizelog_of[size];
-	uint64_t seen[PV_SHADOW_CELLS];
-	int tries = 0;
+	uint64_t seen[PV_SHADOW_CELLS], seen_ctx[PV_SHADOW_CELLS];
+	int tries = 0, rereads = 0;
 again:;
 	int store = -1, subsumed = -1;
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
+		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_ACQUIRE);
+		seen_ctx[i] = __atomic_load_n(&cells[i].ctx, __ATOMIC_RELAXED);
 		if (m == 0) {
 			if (store < 0)
 				store = i;
@@ -52,7 +81,13 @@ again:;
 				subsumed = i;
 			continue;
 		}
-		uint64_t mctx = __atomic_load_n(&cells[i].ctx, __ATOMIC_RELAXED);
+		uint64_t mctx;
+		if (!ctx_of(&cells[i], m, &mctx)) {
+			/* Overwritten while we looked: look at its new access. */
+			if (++rereads < 8)
+				i--;
+			continue;
+		}
 		pv_race_found(t, addr, size, is_write, is_atomic, pc,
 			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
 	}
@@ -60,10 +95,7 @@ again:;
 		store = subsumed >= 0 ? subsumed : (int)((epoch ^ (addr >> 3)) & (PV_SHADOW_CELLS - 1));
 	/* Two threads that both found a cell free must not both take it, or
 	 * one access is forgotten and a race between them goes unseen. */
-	__atomic_store_n(&cells[store].ctx, pv_access_ctx(t, pc), __ATOMIC_RELAXED);
-	if (!__atomic_compare_exchange_n(&cells[store].meta, &seen[store],
-					 want,
-					 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+	if (!cell_cas(&cells[store], seen[store], seen_ctx[store], want, pv_access_ctx(t, pc)) &&
 	    ++tries < 8)
 		goto again;
 }

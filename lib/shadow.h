@@ -12,11 +12,12 @@
 #define PV_SHADOW_CELLS 4
 
 /* meta: 0 = empty; else offset(3) sizelog(2) write(1) atomic(1) slot(16) epoch(41).
- * ctx: the access's calling context (see calltree.h) and pc, packed by access. */
+ * ctx: the access's calling context (see calltree.h) and pc, packed by access.
+ * A cell is written whole, by one 16-byte compare-and-swap (access.c). */
 typedef struct {
 	uint64_t meta;
 	uint64_t ctx;
-} pv_cell;
+} __attribute__((aligned(16))) pv_cell;
 
 #define PV_CELL_OFF(m) ((unsigned)((m) & 7))
 #define PV_CELL_SIZELOG(m) ((unsigned)(((m) >> 3) & 3))
