@@ -20,6 +20,9 @@ cJSON *pvc_tsan_parse(const char *text);
  * (M0), thread T1 held M1" ("held no lock", "held locks no longer known");
  * NULL when no access held a lock or the finding says nothing of them. */
 char *pvc_findings_held_text(const cJSON *finding);
+/* A finding with threads but no stacks (a thread leak) gets one stack per
+ * thread, its creation, so that every finding points at code. */
+void pvc_finding_point_at_creation(cJSON *finding);
 
 /* How many findings have a verdict kind (crash and other do not count). */
 int pvc_findings_count_kinds(const cJSON *findings);

@@ -14,7 +14,9 @@ static const struct {
 		  "and nothing orders the accesses." },
 	{ "deadlock", "Deadlock: threads wait for each other and none can proceed." },
 	{ "lock-order", "Lock-order inversion: locks taken in conflicting orders can deadlock." },
-	{ "api-misuse", "Misuse of a threading API (unlocking an unlocked mutex, a leaked thread, ...)." },
+	{ "api-misuse", "Misuse of a threading API (unlocking an unlocked mutex, joining a detached thread, ...)." },
+	{ "thread-leak", "Thread leak: a joinable thread finished and was never joined (nor detached) "
+			 "before the program ended." },
 	{ "crash", "The program was killed by a fatal signal." },
 	{ "other", "Another report of the checker." },
 };

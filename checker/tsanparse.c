@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "findings.h"
@@ -28,7 +29,7 @@ static const struct {
 	{ "double lock of a mutex", "api-misuse" },
 	{ "use of an invalid mutex", "api-misuse" },
 	{ "mutex held in the wrong context", "api-misuse" },
-	{ "thread leak", "api-misuse" },
+	{ "thread leak", "thread-leak" },
 	{ "signal-unsafe call inside of a signal", "api-misuse" },
 	{ "signal handler spoils errno", "api-misuse" },
 };
@@ -317,6 +318,13 @@ static void report_line(report_state *rs, const char *line)
 			cJSON_AddItemToArray(rs->frames, f);
 		return;
 	}
+	/* "And 2 more similar thread leaks.": one report for three threads. */
+	int more = 0;
+	if (sscanf(p, "And %d more similar", &more) == 1) {
+		cJSON_AddNumberToObject(rs->report, "count", more + 1);
+		rs->frames = NULL;
+		return;
+	}
 	/* Section titles are indented two spaces. */
 	if (p - line == 2)
 		section(rs, line);
@@ -353,20 +361,10 @@ static cJSON *start_report(const char *line, int fatal, report_state *rs)
 static void finish_report(report_state *rs)
 {
 	mutexes_of(rs->report);
-	if (cJSON_GetArraySize(rs->stacks) || !cJSON_GetArraySize(rs->threads))
-		return;
-	cJSON *t;
-	cJSON_ArrayForEach(t, rs->threads) {
-		cJSON *s = cJSON_CreateObject();
-		char title[64];
-		snprintf(title, sizeof title, "Thread T%d created",
-			 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "id")));
-		cJSON_AddStringToObject(s, "title", title);
-		cJSON_AddStringToObject(s, "access", "create");
-		cJSON_AddNumberToObject(s, "thread", cJSON_GetNumberValue(cJSON_GetObjectItem(t, "parent")));
-		cJSON_AddItemToObject(s, "frames", cJSON_Duplicate(cJSON_GetObjectItem(t, "created"), 1));
-		cJSON_AddItemToArray(rs->stacks, s);
-	}
+	pvc_finding_point_at_creation(rs->report);
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rs->report, "kind"));
+	if (kind && !strcmp(kind, "thread-leak") && !cJSON_GetObjectItemCaseSensitive(rs->report, "count"))
+		cJSON_AddNumberToObject(rs->report, "count", 1);
 }
 
 /* TSan dies on these; with exitcode=0 the death shows only here. Its own

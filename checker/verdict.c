@@ -7,7 +7,7 @@
 
 /* Canonical order of the words in a verdict. */
 static const char *const order[] = {
-	"race", "deadlock", "lock-order", "api-misuse", "wrong-result",
+	"race", "deadlock", "lock-order", "api-misuse", "thread-leak", "wrong-result",
 	"crash", "hang", "exit-", "build-error", "output-flood",
 };
 #define NORDER (sizeof order / sizeof order[0])
@@ -56,7 +56,8 @@ static void add(pvc_words *v, const char *w)
 
 const char *pvc_kind_word(const char *kind)
 {
-	static const char *const kinds[] = { "race", "deadlock", "lock-order", "api-misuse" };
+	static const char *const kinds[] = { "race", "deadlock", "lock-order", "api-misuse",
+					     "thread-leak" };
 	for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
 		if (!strcmp(kind, kinds[i]))
 			return kinds[i];
@@ -132,7 +133,7 @@ int pvc_expect_parse(const char *s, pvc_expect *e, char *err, size_t errlen)
 		}
 		if (rank(tok) < 0) {
 			snprintf(err, errlen, "unknown verdict word '%s' (known: race, deadlock, "
-				 "lock-order, api-misuse, wrong-result, crash, hang, exit-N, "
+				 "lock-order, api-misuse, thread-leak, wrong-result, crash, hang, exit-N, "
 				 "build-error, output-flood, clean)", tok);
 			rc = -1;
 			break;

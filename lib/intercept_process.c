@@ -128,8 +128,12 @@ pid_t fork(void)
 	return r;
 }
 
+/* The program's own _exit ends it as exit does, grace and leaks included
+ * (ThreadSanitizer's does too); the runtime's (deadlock, halt) do not. */
 void _exit(int status)
 {
+	if (program_thread())
+		pv_runtime_finish();
 	pv_runtime_exiting();
 	pv_thread_process_exit();
 	pv_xmap_release();
@@ -139,6 +143,8 @@ void _exit(int status)
 
 void _Exit(int status)
 {
+	if (program_thread())
+		pv_runtime_finish();
 	pv_runtime_exiting();
 	pv_thread_process_exit();
 	pv_xmap_release();

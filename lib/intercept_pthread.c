@@ -3,9 +3,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <linux/futex.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include "access.h"
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "deadlock.h"
 #include "init.h"
 #include "intercept.h"
@@ -94,10 +97,12 @@ static int destroyed(const volatile void *obj, size_t size, pv_dl_object kind, i
 
 /* ---- threads ---- */
 
+/* On the creator's stack: it waits until the new thread has taken its copy. */
 typedef struct {
 	void *(*fn)(void *);
 	void *arg;
 	pv_thread *t;
+	int started;          /* futex word: 1 once the thread is registered */
 } start_args;
 
 /* The thread was cancelled: its function never returns, yet the thread
@@ -111,19 +116,48 @@ static void thread_unwound(void *p)
 	}
 }
 
+static long futex(int *addr, int op, int val)
+{
+	return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
+}
+
+/* The new thread runs user code next: let its creator go on. After the
+ * store, s may be gone (the creator may have returned). */
+static void started(start_args *s)
+{
+	__atomic_store_n(&s->started, 1, __ATOMIC_RELEASE);
+	futex(&s->started, FUTEX_WAKE_PRIVATE, 1);
+}
+
+/* As ThreadSanitizer's pthread_create: back only once the thread runs, so
+ * that a thread created just before exit is seen. The thread takes no lock
+ * of the program's before it says so: no deadlock with a creator that
+ * holds some. */
+static void wait_started(start_args *s)
+{
+	while (!__atomic_load_n(&s->started, __ATOMIC_ACQUIRE))
+		futex(&s->started, FUTEX_WAIT_PRIVATE, 0);
+}
+
 static void *thread_start(void *p)
 {
 	start_args s = *(start_args *)p;
-	void *ret;
-	pv_free(p);
 	pv_thread_start(s.t, pthread_self());
 	pv_dl_thread_start(s.t);
+	started(p);
+	void *ret;
 	pthread_cleanup_push(thread_unwound, s.t);
 	ret = s.fn(s.arg);
 	pthread_cleanup_pop(0);
 	pv_dl_thread_exit(s.t, 0);
 	pv_thread_finish(s.t);
 	return ret;
+}
+
+static int created_detached(const pthread_attr_t *attr)
+{
+	int d = PTHREAD_CREATE_JOINABLE;
+	return attr && !pthread_attr_getdetachstate(attr, &d) && d == PTHREAD_CREATE_DETACHED;
 }
 
 int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
@@ -135,16 +169,15 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 	pv_stack st;
 	pv_stack_unwind(&st, CALLER_PC);
 	pv_ctx_trim(parent->ctx, &st);
-	pv_thread *t = pv_thread_create(parent, pv_stack_intern(&st));
-	start_args *s = pv_alloc(sizeof *s);
-	*s = (start_args){ fn, arg, t };
-	int r = REAL(pthread_create)(th, attr, thread_start, s);
+	pv_thread *t = pv_thread_create(parent, pv_stack_intern(&st), created_detached(attr));
+	start_args s = { fn, arg, t, 0 };
+	int r = REAL(pthread_create)(th, attr, thread_start, &s);
 	if (r) {
-		pv_free(s);
 		pv_thread_abandon(t);
 	} else {
 		/* Set here too: the parent may join before the child runs. */
 		t->pthread = *th;
+		wait_started(&s);
 	}
 	parent->ignore--;
 	return r;

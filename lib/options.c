@@ -17,6 +17,8 @@ void pv_options_defaults(pv_options_t *o)
 	o->history_frames = 32;
 	o->deadlock_ms = 1000;
 	o->detect_deadlocks = 1;
+	o->atexit_sleep_ms = 1000;
+	o->report_thread_leaks = 1;
 }
 
 static int parse_int(const char *v, int lo, int hi, int *out)
@@ -43,6 +45,8 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 		{ "frames", offsetof(pv_options_t, history_frames), 1, 64 },
 		{ "deadlock_ms", offsetof(pv_options_t, deadlock_ms), 10, 3600000 },
 		{ "deadlocks", offsetof(pv_options_t, detect_deadlocks), 0, 1 },
+		{ "atexit_sleep_ms", offsetof(pv_options_t, atexit_sleep_ms), 0, 3600000 },
+		{ "report_thread_leaks", offsetof(pv_options_t, report_thread_leaks), 0, 1 },
 	};
 	if (!strcmp(key, "json")) {
 		if (strlen(val) >= sizeof o->json_path) {

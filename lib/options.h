@@ -14,6 +14,8 @@ typedef struct {
 	int history_frames;      /* frames=N: stack depth in reports (default 32) */
 	int deadlock_ms;         /* deadlock_ms=N: how long all threads must be blocked (1000) */
 	int detect_deadlocks;    /* deadlocks=0 disables lock-order and deadlock checks */
+	int atexit_sleep_ms;     /* atexit_sleep_ms=N: at exit, how long other threads may run on (1000) */
+	int report_thread_leaks; /* report_thread_leaks=0: no report of finished threads never joined */
 } pv_options_t;
 
 /* Parse str over defaults; on a bad key or value, return -1 and put a message in err. */

@@ -6,6 +6,7 @@
 #include "base.h"
 #include "options.h"
 #include "report.h"
+#include "thread.h"
 
 static pv_lock report_lock = PV_LOCK_INIT;
 static int report_count;
@@ -20,6 +21,7 @@ const char *pv_report_kind_name(pv_report_kind k)
 	case PV_REPORT_LOCK_ORDER: return "lock-order";
 	case PV_REPORT_API_MISUSE: return "api-misuse";
 	case PV_REPORT_CRASH: return "crash";
+	case PV_REPORT_THREAD_LEAK: return "thread-leak";
 	}
 	return "unknown";
 }
@@ -248,7 +250,10 @@ static void put_thread_text(pv_strbuf *sb, const pv_report_thread *t)
 	pv_sb_printf(sb, "  Thread T%d", t->tid);
 	if (t->name[0] && !is_default_name(t->name, t->tid))
 		pv_sb_printf(sb, " '%s'", t->name);
-	pv_sb_printf(sb, " (%s) created by ", t->running ? "running" : "finished");
+	pv_sb_puts(sb, " (");
+	if (t->os_tid > 0)
+		pv_sb_printf(sb, "tid=%d, ", t->os_tid);
+	pv_sb_printf(sb, "%s) created by ", t->running ? "running" : "finished");
 	put_thread_ref(sb, t->parent_tid);
 	pv_sb_puts(sb, " at:\n");
 	put_stack_text(sb, &t->created);
@@ -284,11 +289,17 @@ void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb)
 	}
 	if (r->note[0])
 		pv_sb_printf(sb, "  %s\n\n", r->note);
+	if (r->kind == PV_REPORT_THREAD_LEAK && r->count > 1)
+		pv_sb_printf(sb, "  And %d more similar thread leaks.\n\n", r->count - 1);
 
 	pv_sb_printf(sb, "SUMMARY: pvcheck: %s", headline);
-	if (nstacks > 0 && r->stacks[0].stack.n > 0) {
+	/* Where: the first stack, or the creation of a leaked thread. */
+	const pv_stack *where = nstacks > 0 ? &r->stacks[0].stack
+			      : r->kind == PV_REPORT_THREAD_LEAK && nthreads > 0 ? &r->threads[0].created
+										: NULL;
+	if (where && where->n > 0) {
 		pv_frame f;
-		pv_symbolize(r->stacks[0].stack.pc[0], &f);
+		pv_symbolize(where->pc[0], &f);
 		if (f.file[0]) {
 			pv_sb_printf(sb, " %s:%d", f.file, f.line);
 			if (f.column > 0)
@@ -475,6 +486,8 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 		put_key(sb, "note");
 		pv_sb_json_string(sb, r->note);
 	}
+	if (r->kind == PV_REPORT_THREAD_LEAK)
+		pv_sb_printf(sb, ",\"count\":%d", r->count > 1 ? r->count : 1);
 	pv_sb_putc(sb, '}');
 }
 
@@ -544,8 +557,13 @@ void pv_report_emit(const pv_report *r)
 	__atomic_add_fetch(&report_count, 1, __ATOMIC_RELAXED);
 	pv_lock_release(&report_lock);
 
-	if (o->halt_on_error)
+	if (o->halt_on_error) {
+		/* The runtime's own end: no exit grace, no leak reports. */
+		pv_thread *t = pv_cur();
+		if (t)
+			t->ignore++;
 		_exit(o->exitcode ? o->exitcode : 66);
+	}
 }
 
 int pv_report_count(void)

@@ -15,6 +15,7 @@ typedef enum {
 	PV_REPORT_LOCK_ORDER,
 	PV_REPORT_API_MISUSE,
 	PV_REPORT_CRASH,      /* fatal signal: the program's own death, for the record */
+	PV_REPORT_THREAD_LEAK, /* at exit: a joinable thread finished and was never joined */
 } pv_report_kind;
 
 #define PV_REPORT_MAX_STACKS 8
@@ -49,6 +50,7 @@ typedef struct {
 	char name[32];       /* "main thread", "T3", or pthread_setname_np's name */
 	int parent_tid;      /* -1 for the main thread */
 	int running;         /* 0 once finished */
+	int os_tid;          /* the kernel's thread id; 0 when unknown */
 	pv_stack created;    /* pthread_create's stack in the parent */
 } pv_report_thread;
 
@@ -94,6 +96,7 @@ typedef struct {
 	int nmutexes;
 	pv_report_mutex mutexes[PV_REPORT_MAX_MUTEXES];
 	char note[256];      /* optional extra sentence for people */
+	int count;           /* thread leak: how many threads leaked so (0 counts as 1) */
 } pv_report;
 
 /* Print r for people and append its JSON line. Thread-safe, serialised. */
@@ -110,17 +113,20 @@ int pv_report_count(void);
  *  "locations":[{"kind":"global|heap|stack|sync|shared|fd","start":"0x..","size":N,
  *   "name":..,"thread":T,"frames":[...]}] (an fd location has "fd":N),
  *  "mutexes":[{"id":"M0","addr":"0x..","kind":"global|heap|none","name":..,
- *   "thread":T,"frames":[...],"allocated":{"thread":T,"frames":[...]}}],"note":..}
+ *   "thread":T,"frames":[...],"allocated":{"thread":T,"frames":[...]}}],"note":..,"count":N}
  * A race's stacks always have "mutexes": the locks held at that access
  * ([] none; null when no longer known, and "mutexes_more":N when more were
  * held than listed); the report's "mutexes" says what each is and where
  * thread T took it ("frames"), with the heap block's allocation for a lock
- * in one, and is [] when no stack mentions a lock. */
+ * in one, and is [] when no stack mentions a lock. A thread leak has no
+ * stacks: its thread's creation says where; "count" (only there) says how
+ * many threads leaked from that creation site. */
 void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb);
 /* The same report as text for people (TSan-like), into sb. */
 void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb);
 
-/* The JSON name of a kind: "race", "deadlock", "lock-order", "api-misuse", "crash". */
+/* The JSON name of a kind: "race", "deadlock", "lock-order", "api-misuse",
+ * "crash", "thread-leak". */
 const char *pv_report_kind_name(pv_report_kind k);
 
 /* A report left out as the duplicate of one already emitted: counted. */

@@ -111,15 +111,17 @@ pv_thread *pv_thread_init_main(void)
 	t->ignore++;
 	stack_bounds(t, pthread_self());
 	t->pthread = pthread_self();
+	t->os_tid = gettid();
 	t->ignore--;
 	pv_cur_thread = t;
 	return t;
 }
 
-pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created)
+pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created, int detached)
 {
 	pv_lock_acquire(&reg_lock);
 	pv_thread *t = new_thread(&parent->vc);
+	t->detached = detached;
 	pv_lock_release(&reg_lock);
 	t->parent_tid = parent->tid;
 	t->created = created;
@@ -134,6 +136,7 @@ void pv_thread_start(pv_thread *t, pthread_t self)
 	t->ignore++;
 	pv_cur_thread = t;
 	t->pthread = self;
+	t->os_tid = gettid();
 	stack_bounds(t, self);
 	/* The stack may have been a dead thread's: its history is not ours. */
 	pv_shadow_reset(t->stk_lo, t->stk_hi - t->stk_lo);
@@ -243,6 +246,32 @@ void pv_thread_exec(int failed)
 	pv_lock_release(&reg_lock);
 }
 
+int pv_thread_leaked(pv_thread **out, int max)
+{
+	int n = 0;
+	pv_lock_acquire(&reg_lock);
+	/* The list is newest first: fill out from its end. */
+	for (pv_thread *t = all_threads; t; t = t->next)
+		n += t->parent_tid >= 0 && t->state == PV_THREAD_FINISHED && !t->joined && !t->detached;
+	int k = n;
+	for (pv_thread *t = all_threads; t; t = t->next)
+		if (t->parent_tid >= 0 && t->state == PV_THREAD_FINISHED && !t->joined && !t->detached &&
+		    --k < max)
+			out[k] = t;
+	pv_lock_release(&reg_lock);
+	return n;
+}
+
+int pv_thread_running(const pv_thread *except)
+{
+	int n = 0;
+	pv_lock_acquire(&reg_lock);
+	for (pv_thread *t = all_threads; t; t = t->next)
+		n += t != except && t->state == PV_THREAD_RUNNING;
+	pv_lock_release(&reg_lock);
+	return n;
+}
+
 pv_thread *pv_thread_by_pthread(pthread_t p)
 {
 	pv_thread *found = NULL;
@@ -321,6 +350,7 @@ void pv_thread_describe(const pv_thread *t, pv_report_thread *out)
 		snprintf(out->name, sizeof out->name, "T%d", t->tid);
 	out->parent_tid = t->parent_tid;
 	out->running = t->state == PV_THREAD_RUNNING;
+	out->os_tid = t->os_tid;
 	out->created.n = 0;
 	if (t->created)
 		pv_stack_lookup(t->created, &out->created);

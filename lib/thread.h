@@ -51,6 +51,8 @@ typedef struct pv_thread {
 
 	/* The locks held in each epoch, for race reports (pv_thread_held_*). */
 	struct pv_held_history *held_hist; /* NULL until the thread first locks */
+	/* Lifecycle (start handshake, exit, leaks). */
+	int os_tid;           /* the kernel's id, shown as tid= in reports */
 } pv_thread;
 
 /* Is an access of this kind by t left unchecked? Callers test ignore_any first. */
@@ -64,8 +66,9 @@ static inline pv_thread *pv_cur(void) { return pv_cur_thread; }
 
 /* Register the process's first thread (called once from __tsan_init). */
 pv_thread *pv_thread_init_main(void);
-/* A new thread created by parent: creation happens before its start. */
-pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created);
+/* A new thread created by parent: creation happens before its start.
+ * detached: created so (its attribute), never to be joined. */
+pv_thread *pv_thread_create(pv_thread *parent, pv_stack_id created, int detached);
 /* In the new thread: install its TLS state and forget its stack's old shadow. */
 void pv_thread_start(pv_thread *t, pthread_t self);
 /* The thread is done running user code; its clock is saved for join. */
@@ -85,6 +88,13 @@ void pv_thread_process_exit(void);
 void pv_thread_exec(int failed);
 /* Is the calling thread the process's only program thread? */
 int pv_thread_alone(void);
+
+/* Threads leaked at exit: finished, never joined nor detached (the main
+ * thread never counts). Up to max of them, oldest first, in out; returns
+ * how many there are. */
+int pv_thread_leaked(pv_thread **out, int max);
+/* How many threads other than except have not finished. */
+int pv_thread_running(const pv_thread *except);
 
 pv_thread *pv_thread_by_pthread(pthread_t p);
 /* The newest thread that had p, joined or detached or not (misuse checks). */

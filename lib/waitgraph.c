@@ -348,6 +348,17 @@ int pv_wg_live(void)
 	return n;
 }
 
+int pv_wg_unblocked(int tid, uint64_t *ep)
+{
+	int n = 0;
+	pv_lock_acquire(&glock);
+	for (thr *t = first; t; t = t->next)
+		n += t->tid != tid && t->kind == PV_WAIT_NONE;
+	*ep = epoch;
+	pv_lock_release(&glock);
+	return n;
+}
+
 int pv_wg_wait_begin(int tid, pv_wait_kind kind, uintptr_t object, pv_site site,
 		     pv_wg_deadlock *cycle)
 {

@@ -57,6 +57,10 @@ void pv_wg_thread_alive(int tid);
 void pv_wg_thread_gone(int tid);
 /* How many threads are alive. */
 int pv_wg_live(void);
+/* How many live threads other than tid are not blocked in a wait (a thread
+ * in read or sleep counts as not blocked). *epoch changes with every wait,
+ * ownership or lifecycle change: equal epochs mean nothing happened. */
+int pv_wg_unblocked(int tid, uint64_t *epoch);
 
 /* Cancellation: tid's cancel state and type, and a cancel sent to it. A
  * thread that will act on its pending cancel where it waits (anywhere

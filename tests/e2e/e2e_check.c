@@ -4,7 +4,9 @@
  *     builds SRC (C, or C++ when named .cc) with `pvcheck cc`, runs it with `pvcheck run --json` and
  *     checks the findings against the marks in SRC: a line carrying a
  *     comment RACE, DEADLOCK, LOCK-ORDER or MISUSE is where a stack of a
- *     finding of that kind (race, deadlock, lock-order, api-misuse) starts.
+ *     finding of that kind (race, deadlock, lock-order, api-misuse) starts;
+ *     THREAD-LEAK marks the pthread_create of a leaked thread (a thread-leak
+ *     finding's only stack is its thread's creation).
  *     Every finding must be of a marked kind with all its stacks at lines
  *     marked so, and every marked line must be reported.
  *     "pvcheck-e2e: location=KIND" asks every race's memory to be of KIND;
@@ -43,6 +45,7 @@ static const char *const kinds[][2] = {
 	{ "/* DEADLOCK */", "deadlock" },
 	{ "/* LOCK-ORDER */", "lock-order" },
 	{ "/* MISUSE */", "api-misuse" },
+	{ "/* THREAD-LEAK */", "thread-leak" },
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -289,10 +292,9 @@ static void held_text(const cJSON *f, const cJSON *stack, const char *want, char
 
 /* Frame 0 must be a line marked for kind k; a memcpy/memset interceptor
  * may stand before it. */
-static void check_stack(const cJSON *f, const cJSON *stack, int k, const char *base, marks *m,
-			int report)
+static void check_frames(const cJSON *f, const cJSON *stack, const cJSON *frames, const char *title,
+			 int k, const char *base, marks *m, int report)
 {
-	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(stack, "frames");
 	const cJSON *fr = cJSON_GetArrayItem(frames, 0);
 	if (fr && is_mem_function(str(fr, "function")) && mark_at(m, k, base, fr) < 0)
 		fr = cJSON_GetArrayItem(frames, 1);
@@ -300,7 +302,7 @@ static void check_stack(const cJSON *f, const cJSON *stack, int k, const char *b
 	if (i >= 0) {
 		m->hit[i] = 1;
 		char got[512];
-		if (m->held[i][0]) {
+		if (stack && m->held[i][0]) {
 			held_text(f, stack, m->held[i], got, sizeof got);
 			if (strcmp(got, m->held[i]))
 				fail("%s #%d: stack \"%s\" held %s, not %s", kinds[k][1], report,
@@ -311,7 +313,26 @@ static void check_stack(const cJSON *f, const cJSON *stack, int k, const char *b
 	char where[512];
 	frame_text(fr, where, sizeof where);
 	fail("%s #%d: stack \"%s\" starts at %s, not at a line marked %s", kinds[k][1],
-	     report, str(stack, "title"), where, kinds[k][0]);
+	     report, title, where, kinds[k][0]);
+}
+
+static void check_stack(const cJSON *f, const cJSON *stack, int k, const char *base, marks *m,
+			int report)
+{
+	check_frames(f, stack, cJSON_GetObjectItemCaseSensitive(stack, "frames"), str(stack, "title"),
+		     k, base, m, report);
+}
+
+/* A leaked thread is told by where it was created: the only stack it has. */
+static void check_leak(const cJSON *f, int k, const char *base, marks *m, int report)
+{
+	const cJSON *threads = cJSON_GetObjectItemCaseSensitive(f, "threads");
+	if (cJSON_GetArraySize(threads) < 1)
+		fail("%s #%d names no thread", kinds[k][1], report);
+	const cJSON *t;
+	cJSON_ArrayForEach(t, threads)
+		check_frames(f, NULL, cJSON_GetObjectItemCaseSensitive(t, "created"), "created at", k,
+			     base, m, report);
 }
 
 /* A race stack that starts at a RACE-READ or RACE-WRITE line must be of
@@ -342,6 +363,10 @@ static void check_access(const cJSON *f, const char *base, const marks *m, int r
 
 static void check_finding(const cJSON *f, int k, const char *base, marks *m, int report)
 {
+	if (!strcmp(kinds[k][1], "thread-leak")) {
+		check_leak(f, k, base, m, report);
+		return;
+	}
 	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(f, "stacks");
 	int want = !strcmp(kinds[k][1], "race") || !strcmp(kinds[k][1], "lock-order") ? 2 : 1;
 	if (cJSON_GetArraySize(stacks) < want)

@@ -221,6 +221,54 @@ static void test_json_other_kinds(void)
 	CU_ASSERT_STRING_EQUAL(pv_report_kind_name(PV_REPORT_LOCK_ORDER), "lock-order");
 	CU_ASSERT_STRING_EQUAL(pv_report_kind_name(PV_REPORT_API_MISUSE), "api-misuse");
 	CU_ASSERT_STRING_EQUAL(pv_report_kind_name(PV_REPORT_CRASH), "crash");
+	CU_ASSERT_STRING_EQUAL(pv_report_kind_name(PV_REPORT_THREAD_LEAK), "thread-leak");
+}
+
+static char *report_text(const pv_report *r, int pid);
+
+/* A thread leak: no stacks, its thread's creation, a count, TSan's text. */
+static void test_thread_leak(void)
+{
+	pv_report r;
+	memset(&r, 0, sizeof r);
+	r.kind = PV_REPORT_THREAD_LEAK;
+	strcpy(r.headline, "thread leak");
+	r.nthreads = 1;
+	r.threads[0].tid = 1;
+	r.threads[0].os_tid = 4321;
+	strcpy(r.threads[0].name, "T1");
+	r.threads[0].created.n = 1;
+	r.threads[0].created.pc[0] = (uintptr_t)&test_thread_leak + 1;
+	r.count = 3;
+
+	cJSON *j = report_to_json(&r, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_STRING_EQUAL(jstr(j, "kind"), "thread-leak");
+	CU_ASSERT_EQUAL(jnum(j, "count"), 3);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "stacks")), 0);
+	const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "threads"), 0);
+	CU_ASSERT(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(t, "running")));
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "created")), 1);
+	cJSON_Delete(j);
+
+	char *s = report_text(&r, 77);
+	CU_ASSERT(strncmp(s, "==================\nWARNING: pvcheck: thread leak (pid=77)\n"
+			     "  Thread T1 (tid=4321, finished) created by main thread at:\n    #0 test_thread_leak ",
+			  strlen("==================\nWARNING: pvcheck: thread leak (pid=77)\n"
+				 "  Thread T1 (tid=4321, finished) created by main thread at:\n    #0 test_thread_leak ")) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n  And 2 more similar thread leaks.\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\nSUMMARY: pvcheck: thread leak "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, " in test_thread_leak\n"));
+	free(s);
+
+	/* One leaked thread: no "And ... more" line, and a count of 1. */
+	r.count = 1;
+	s = report_text(&r, 77);
+	CU_ASSERT_PTR_NULL(strstr(s, "more similar"));
+	free(s);
+	j = report_to_json(&r, 1);
+	CU_ASSERT_EQUAL(jnum(j, "count"), 1);
+	cJSON_Delete(j);
 }
 
 static void test_json_escaping(void)
@@ -553,6 +601,7 @@ const char *pv_suite_name = "report";
 const pv_test pv_tests[] = {
 	{ "json shape of a race", test_json_shape },
 	{ "json of other kinds", test_json_other_kinds },
+	{ "thread leak: json and text", test_thread_leak },
 	{ "json escaping round-trips", test_json_escaping },
 	{ "text in TSan's shape", test_text },
 	{ "text names a global's module", test_text_global_module },

@@ -320,6 +320,29 @@ static void test_fork_child_reset(void)
 	CU_ASSERT_EQUAL(pv_wg_check(8 * THRESHOLD, THRESHOLD, &d), 0);
 }
 
+/* The exit grace's question: who else could still run, and did anything change. */
+static void test_unblocked(void)
+{
+	uint64_t e1, e2, e3;
+	alive(3);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e1), 2);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(-1, &e1), 3);
+	wait_on(1, PV_WAIT_COND, 0x100);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e1), 1);
+	wait_on(2, PV_WAIT_MUTEX, 0x200);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e2), 0);
+	CU_ASSERT(e2 != e1);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e3), 0);
+	CU_ASSERT_EQUAL(e3, e2); /* nothing happened */
+	pv_wg_wait_end(2);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e3), 1);
+	pv_wg_thread_gone(2);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e3), 0);
+	pv_wg_thread_gone(1);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(0, &e3), 0);
+	CU_ASSERT_EQUAL(pv_wg_unblocked(-1, &e3), 1);
+}
+
 static void test_many_threads(void)
 {
 	enum { N = 3000 };
@@ -409,6 +432,7 @@ const pv_test pv_tests[] = {
 	{ "rwlock: readers and writers", test_rwlock_waits },
 	{ "ownership: recursion, foreign unlock, forget, gone", test_owner_bookkeeping },
 	{ "fork child keeps the forking thread", test_fork_child_reset },
+	{ "unblocked threads and the epoch", test_unblocked },
 	{ "thousands of threads", test_many_threads },
 	{ "waits a wake-up may end are not for good", test_endable_waits },
 	{ "a pending cancel ends a wait", test_cancel_pending },
