@@ -34,6 +34,10 @@
 		r_;                                                             \
 	})
 
+/* Every interceptor yields to a definition of the same name in the program,
+ * as ThreadSanitizer's do: a program may have its own send() or close(). */
+#define PV_INTERCEPTOR __attribute__((weak))
+
 #define CALLER_PC ((uintptr_t)__builtin_return_address(0))
 
 /* The running thread when its calls are the program's: the runtime is up
