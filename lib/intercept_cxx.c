@@ -15,7 +15,7 @@ void __cxa_guard_abort(int64_t *guard);
 
 /* 1: the caller initialises; 0: initialised already (perhaps just now by
  * the thread we waited for), so its initialisation happens before us. */
-int __cxa_guard_acquire(int64_t *guard)
+PV_INTERCEPTOR int __cxa_guard_acquire(int64_t *guard)
 {
 	int first = REAL(__cxa_guard_acquire)(guard);
 	pv_thread *t = program_thread();
@@ -24,7 +24,7 @@ int __cxa_guard_acquire(int64_t *guard)
 	return first;
 }
 
-void __cxa_guard_release(int64_t *guard)
+PV_INTERCEPTOR void __cxa_guard_release(int64_t *guard)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -33,7 +33,7 @@ void __cxa_guard_release(int64_t *guard)
 }
 
 /* The initialiser threw: nothing was published, the next caller retries. */
-void __cxa_guard_abort(int64_t *guard)
+PV_INTERCEPTOR void __cxa_guard_abort(int64_t *guard)
 {
 	REAL(__cxa_guard_abort)(guard);
 }

@@ -332,7 +332,7 @@ static void received(pv_thread *t, int fd, ssize_t n)
 
 /* ---- creating and closing ---- */
 
-int open(const char *path, int flags, ...)
+PV_INTERCEPTOR int open(const char *path, int flags, ...)
 {
 	va_list ap;
 	va_start(ap, flags);
@@ -343,7 +343,7 @@ int open(const char *path, int flags, ...)
 	return fd;
 }
 
-int open64(const char *path, int flags, ...)
+PV_INTERCEPTOR int open64(const char *path, int flags, ...)
 {
 	va_list ap;
 	va_start(ap, flags);
@@ -354,7 +354,7 @@ int open64(const char *path, int flags, ...)
 	return fd;
 }
 
-int openat(int dir, const char *path, int flags, ...)
+PV_INTERCEPTOR int openat(int dir, const char *path, int flags, ...)
 {
 	va_list ap;
 	va_start(ap, flags);
@@ -365,7 +365,7 @@ int openat(int dir, const char *path, int flags, ...)
 	return fd;
 }
 
-int openat64(int dir, const char *path, int flags, ...)
+PV_INTERCEPTOR int openat64(int dir, const char *path, int flags, ...)
 {
 	va_list ap;
 	va_start(ap, flags);
@@ -376,35 +376,35 @@ int openat64(int dir, const char *path, int flags, ...)
 	return fd;
 }
 
-int creat(const char *path, mode_t mode)
+PV_INTERCEPTOR int creat(const char *path, mode_t mode)
 {
 	int fd = REAL(creat)(path, mode);
 	created(fd, CALLER_PC);
 	return fd;
 }
 
-int mkstemp(char *tmpl)
+PV_INTERCEPTOR int mkstemp(char *tmpl)
 {
 	int fd = REAL(mkstemp)(tmpl);
 	created(fd, CALLER_PC);
 	return fd;
 }
 
-int mkostemp(char *tmpl, int flags)
+PV_INTERCEPTOR int mkostemp(char *tmpl, int flags)
 {
 	int fd = REAL(mkostemp)(tmpl, flags);
 	created(fd, CALLER_PC);
 	return fd;
 }
 
-int socket(int domain, int type, int protocol)
+PV_INTERCEPTOR int socket(int domain, int type, int protocol)
 {
 	int fd = REAL(socket)(domain, type, protocol);
 	created(fd, CALLER_PC);
 	return fd;
 }
 
-int pipe(int p[2])
+PV_INTERCEPTOR int pipe(int p[2])
 {
 	int r = REAL(pipe)(p);
 	if (r == 0) {
@@ -414,7 +414,7 @@ int pipe(int p[2])
 	return r;
 }
 
-int pipe2(int p[2], int flags)
+PV_INTERCEPTOR int pipe2(int p[2], int flags)
 {
 	int r = REAL(pipe2)(p, flags);
 	if (r == 0) {
@@ -424,7 +424,7 @@ int pipe2(int p[2], int flags)
 	return r;
 }
 
-int socketpair(int domain, int type, int protocol, int sv[2])
+PV_INTERCEPTOR int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	int r = REAL(socketpair)(domain, type, protocol, sv);
 	struct stat a, b;
@@ -437,7 +437,7 @@ int socketpair(int domain, int type, int protocol, int sv[2])
 	return r;
 }
 
-int dup(int old)
+PV_INTERCEPTOR int dup(int old)
 {
 	int fd = REAL(dup)(old);
 	pv_thread *t = program_thread();
@@ -459,7 +459,7 @@ static int dup_over(int old, int r, pv_thread *t, uintptr_t pc)
 	return r;
 }
 
-int dup2(int old, int fd)
+PV_INTERCEPTOR int dup2(int old, int fd)
 {
 	pv_thread *t = program_thread();
 	if (old != fd)
@@ -467,7 +467,7 @@ int dup2(int old, int fd)
 	return dup_over(old, REAL(dup2)(old, fd), t, CALLER_PC);
 }
 
-int dup3(int old, int fd, int flags)
+PV_INTERCEPTOR int dup3(int old, int fd, int flags)
 {
 	pv_thread *t = program_thread();
 	if (old != fd)
@@ -476,7 +476,7 @@ int dup3(int old, int fd, int flags)
 }
 
 /* Closing a writing end is what a reader's end of file waits for. */
-int close(int fd)
+PV_INTERCEPTOR int close(int fd)
 {
 	pv_thread *t = program_thread();
 	sending(t, fd, NULL, 0);
@@ -489,7 +489,7 @@ int close(int fd)
 
 /* ---- sockets: names, connections ---- */
 
-int bind(int fd, const struct sockaddr *addr, socklen_t len)
+PV_INTERCEPTOR int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int r = REAL(bind)(fd, addr, len);
 	if (r == 0)
@@ -497,7 +497,7 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	return r;
 }
 
-int connect(int fd, const struct sockaddr *addr, socklen_t len)
+PV_INTERCEPTOR int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	pv_thread *t = program_thread();
 	if (t) {
@@ -540,12 +540,12 @@ static int accepted(int lfd, int fd, uintptr_t pc)
 	return fd;
 }
 
-int accept(int fd, struct sockaddr *addr, socklen_t *len)
+PV_INTERCEPTOR int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	return accepted(fd, REAL(accept)(fd, addr, len), CALLER_PC);
 }
 
-int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+PV_INTERCEPTOR int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	return accepted(fd, REAL(accept4)(fd, addr, len, flags), CALLER_PC);
 }
@@ -561,20 +561,20 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		sending(t, fd, to, tolen);                              \
 	}
 
-ssize_t write(int fd, const void *buf, size_t n)
+PV_INTERCEPTOR ssize_t write(int fd, const void *buf, size_t n)
 {
 	SENDS(fd, NULL, 0, read_buf(t, buf, n, CALLER_PC));
 	return REAL(write)(fd, buf, n);
 }
 
-ssize_t writev(int fd, const struct iovec *iov, int n)
+PV_INTERCEPTOR ssize_t writev(int fd, const struct iovec *iov, int n)
 {
 	SENDS(fd, NULL, 0, read_iov(t, iov, n > 0 ? (size_t)n : 0, CALLER_PC));
 	return REAL(writev)(fd, iov, n);
 }
 
 /* Files have no channel: pwrite only uses the descriptor and reads the buffer. */
-ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+PV_INTERCEPTOR ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	pv_thread *t = program_thread();
 	if (t) {
@@ -584,7 +584,7 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 	return REAL(pwrite)(fd, buf, n, off);
 }
 
-ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
+PV_INTERCEPTOR ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
 	pv_thread *t = program_thread();
 	if (t) {
@@ -594,20 +594,20 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 	return REAL(pwrite64)(fd, buf, n, off);
 }
 
-ssize_t send(int fd, const void *buf, size_t n, int flags)
+PV_INTERCEPTOR ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
 	SENDS(fd, NULL, 0, read_buf(t, buf, n, CALLER_PC));
 	return REAL(send)(fd, buf, n, flags);
 }
 
-ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+PV_INTERCEPTOR ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
 	       socklen_t tolen)
 {
 	SENDS(fd, to, tolen, read_buf(t, buf, n, CALLER_PC));
 	return REAL(sendto)(fd, buf, n, flags, to, tolen);
 }
 
-ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+PV_INTERCEPTOR ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	SENDS(fd, msg ? msg->msg_name : NULL, msg ? msg->msg_namelen : 0,
 	      if (msg) read_iov(t, msg->msg_iov, msg->msg_iovlen, CALLER_PC));
@@ -631,34 +631,34 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	}                                                               \
 	return r
 
-ssize_t read(int fd, void *buf, size_t n)
+PV_INTERCEPTOR ssize_t read(int fd, void *buf, size_t n)
 {
 	RECEIVES(fd, REAL(read)(fd, buf, n), write_buf(t, buf, (size_t)r, CALLER_PC));
 }
 
-ssize_t pread(int fd, void *buf, size_t n, off_t off)
+PV_INTERCEPTOR ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
 	RECEIVES(fd, REAL(pread)(fd, buf, n, off), write_buf(t, buf, (size_t)r, CALLER_PC));
 }
 
-ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
+PV_INTERCEPTOR ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
 {
 	RECEIVES(fd, REAL(pread64)(fd, buf, n, off), write_buf(t, buf, (size_t)r, CALLER_PC));
 }
 
-ssize_t readv(int fd, const struct iovec *iov, int n)
+PV_INTERCEPTOR ssize_t readv(int fd, const struct iovec *iov, int n)
 {
 	RECEIVES(fd, REAL(readv)(fd, iov, n),
 		 write_iov(t, iov, n > 0 ? (size_t)n : 0, (size_t)r, CALLER_PC));
 }
 
-ssize_t recv(int fd, void *buf, size_t n, int flags)
+PV_INTERCEPTOR ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
 	RECEIVES(fd, REAL(recv)(fd, buf, n, flags),
 		 write_buf(t, buf, (flags & MSG_TRUNC) && (size_t)r > n ? n : (size_t)r, CALLER_PC));
 }
 
-ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
+PV_INTERCEPTOR ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from, socklen_t *fromlen)
 {
 	RECEIVES(fd, REAL(recvfrom)(fd, buf, n, flags, from, fromlen),
 		 write_buf(t, buf, (flags & MSG_TRUNC) && (size_t)r > n ? n : (size_t)r, CALLER_PC));
@@ -679,7 +679,7 @@ static void passed_fds(struct msghdr *msg, uintptr_t pc)
 	}
 }
 
-ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+PV_INTERCEPTOR ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	RECEIVES(fd, REAL(recvmsg)(fd, msg, flags),
 		 write_iov(t, msg->msg_iov, msg->msg_iovlen, (size_t)r, CALLER_PC);
@@ -729,35 +729,35 @@ static void stream_got(pv_thread *t, FILE *f, int got)
 		received(t, fd, 0);
 }
 
-FILE *fopen(const char *path, const char *mode)
+PV_INTERCEPTOR FILE *fopen(const char *path, const char *mode)
 {
 	FILE *f = REAL(fopen)(path, mode);
 	created(stream_fd(f), CALLER_PC);
 	return f;
 }
 
-FILE *fopen64(const char *path, const char *mode)
+PV_INTERCEPTOR FILE *fopen64(const char *path, const char *mode)
 {
 	FILE *f = REAL(fopen64)(path, mode);
 	created(stream_fd(f), CALLER_PC);
 	return f;
 }
 
-FILE *tmpfile(void)
+PV_INTERCEPTOR FILE *tmpfile(void)
 {
 	FILE *f = REAL(tmpfile)();
 	created(stream_fd(f), CALLER_PC);
 	return f;
 }
 
-FILE *fdopen(int fd, const char *mode)
+PV_INTERCEPTOR FILE *fdopen(int fd, const char *mode)
 {
 	FILE *f = REAL(fdopen)(fd, mode);
 	created(stream_fd(f), CALLER_PC);
 	return f;
 }
 
-FILE *freopen(const char *path, const char *mode, FILE *old)
+PV_INTERCEPTOR FILE *freopen(const char *path, const char *mode, FILE *old)
 {
 	int fd = stream_fd(old);
 	if (fd >= 0)
@@ -767,7 +767,7 @@ FILE *freopen(const char *path, const char *mode, FILE *old)
 	return f;
 }
 
-int fclose(FILE *f)
+PV_INTERCEPTOR int fclose(FILE *f)
 {
 	pv_thread *t = program_thread();
 	int fd = stream_fd(f);
@@ -778,7 +778,7 @@ int fclose(FILE *f)
 	return REAL(fclose)(f);
 }
 
-size_t fread(void *p, size_t size, size_t n, FILE *f)
+PV_INTERCEPTOR size_t fread(void *p, size_t size, size_t n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	size_t r = REAL(fread)(p, size, n, f);
@@ -788,7 +788,7 @@ size_t fread(void *p, size_t size, size_t n, FILE *f)
 	return r;
 }
 
-size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
+PV_INTERCEPTOR size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	if (t)
@@ -805,7 +805,7 @@ static size_t str_size(const char *s)
 	return n + 1;
 }
 
-char *fgets(char *s, int n, FILE *f)
+PV_INTERCEPTOR char *fgets(char *s, int n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	char *r = REAL(fgets)(s, n, f);
@@ -815,7 +815,7 @@ char *fgets(char *s, int n, FILE *f)
 	return r;
 }
 
-int fputs(const char *s, FILE *f)
+PV_INTERCEPTOR int fputs(const char *s, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
 	if (t)
@@ -824,7 +824,7 @@ int fputs(const char *s, FILE *f)
 	return REAL(fputs)(s, f);
 }
 
-int puts(const char *s)
+PV_INTERCEPTOR int puts(const char *s)
 {
 	pv_thread *t = stream_use(stdout, CALLER_PC);
 	if (t)
@@ -833,13 +833,13 @@ int puts(const char *s)
 	return REAL(puts)(s);
 }
 
-int vfprintf(FILE *f, const char *fmt, va_list ap)
+PV_INTERCEPTOR int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
 	stream_send(stream_use(f, CALLER_PC), f);
 	return REAL(vfprintf)(f, fmt, ap);
 }
 
-int fprintf(FILE *f, const char *fmt, ...)
+PV_INTERCEPTOR int fprintf(FILE *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -849,13 +849,13 @@ int fprintf(FILE *f, const char *fmt, ...)
 	return r;
 }
 
-int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
+PV_INTERCEPTOR int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
 {
 	stream_send(stream_use(f, CALLER_PC), f);
 	return REAL(__vfprintf_chk)(f, flag, fmt, ap);
 }
 
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+PV_INTERCEPTOR int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -865,13 +865,13 @@ int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 	return r;
 }
 
-int vprintf(const char *fmt, va_list ap)
+PV_INTERCEPTOR int vprintf(const char *fmt, va_list ap)
 {
 	stream_send(stream_use(stdout, CALLER_PC), stdout);
 	return REAL(vfprintf)(stdout, fmt, ap);
 }
 
-int printf(const char *fmt, ...)
+PV_INTERCEPTOR int printf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -881,7 +881,7 @@ int printf(const char *fmt, ...)
 	return r;
 }
 
-int __printf_chk(int flag, const char *fmt, ...)
+PV_INTERCEPTOR int __printf_chk(int flag, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -891,7 +891,7 @@ int __printf_chk(int flag, const char *fmt, ...)
 	return r;
 }
 
-int fflush(FILE *f)
+PV_INTERCEPTOR int fflush(FILE *f)
 {
 	if (f)
 		stream_send(stream_use(f, CALLER_PC), f);

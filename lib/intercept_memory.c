@@ -94,12 +94,12 @@ static __attribute__((noinline)) void on_free(void *p, uintptr_t pc)
 		pv_shadow_reset((uintptr_t)p, size);
 }
 
-void *malloc(size_t n)
+PV_INTERCEPTOR void *malloc(size_t n)
 {
 	return on_alloc(__libc_malloc(n), n, CALLER_PC);
 }
 
-void *calloc(size_t n, size_t size)
+PV_INTERCEPTOR void *calloc(size_t n, size_t size)
 {
 	void *p = __libc_calloc(n, size);
 	return on_alloc(p, p ? n * size : 0, CALLER_PC);
@@ -128,14 +128,14 @@ static __attribute__((noinline)) void *reallocate(void *p, size_t n, uintptr_t p
 
 /* (The empty asm keeps these from tail-calling reallocate: their frame
  * must be on the stack.) */
-void *realloc(void *p, size_t n)
+PV_INTERCEPTOR void *realloc(void *p, size_t n)
 {
 	void *q = reallocate(p, n, CALLER_PC);
 	__asm__ volatile("" ::: "memory");
 	return q;
 }
 
-void *reallocarray(void *p, size_t n, size_t size)
+PV_INTERCEPTOR void *reallocarray(void *p, size_t n, size_t size)
 {
 	size_t bytes;
 	if (__builtin_mul_overflow(n, size, &bytes)) {
@@ -147,7 +147,7 @@ void *reallocarray(void *p, size_t n, size_t size)
 	return q;
 }
 
-void free(void *p)
+PV_INTERCEPTOR void free(void *p)
 {
 	int e = errno; /* glibc's free keeps errno */
 	on_free(p, CALLER_PC);
@@ -155,18 +155,18 @@ void free(void *p)
 	errno = e;
 }
 
-void *memalign(size_t align, size_t n)
+PV_INTERCEPTOR void *memalign(size_t align, size_t n)
 {
 	return on_alloc(__libc_memalign(align, n), n, CALLER_PC);
 }
 
 /* glibc's own, for its checks of the alignment and its errno. */
-void *aligned_alloc(size_t align, size_t n)
+PV_INTERCEPTOR void *aligned_alloc(size_t align, size_t n)
 {
 	return on_alloc(REAL(aligned_alloc)(align, n), n, CALLER_PC);
 }
 
-int posix_memalign(void **out, size_t align, size_t n)
+PV_INTERCEPTOR int posix_memalign(void **out, size_t align, size_t n)
 {
 	void *p;
 	int r = REAL(posix_memalign)(&p, align, n);
@@ -175,12 +175,12 @@ int posix_memalign(void **out, size_t align, size_t n)
 	return r;
 }
 
-void *valloc(size_t n)
+PV_INTERCEPTOR void *valloc(size_t n)
 {
 	return on_alloc(REAL(valloc)(n), n, CALLER_PC);
 }
 
-void *pvalloc(size_t n)
+PV_INTERCEPTOR void *pvalloc(size_t n)
 {
 	void *p = REAL(pvalloc)(n);
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -206,19 +206,19 @@ static inline void copy_access(const void *src, void *dst, size_t n, uintptr_t p
 	pv_access_range(t, (uintptr_t)dst, n, 1, pc);
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+PV_INTERCEPTOR void *memcpy(void *dst, const void *src, size_t n)
 {
 	copy_access(src, dst, n, CALLER_PC);
 	return real_memcpy(dst, src, n, (size_t)-1);
 }
 
-void *memmove(void *dst, const void *src, size_t n)
+PV_INTERCEPTOR void *memmove(void *dst, const void *src, size_t n)
 {
 	copy_access(src, dst, n, CALLER_PC);
 	return real_memmove(dst, src, n, (size_t)-1);
 }
 
-void *memset(void *dst, int c, size_t n)
+PV_INTERCEPTOR void *memset(void *dst, int c, size_t n)
 {
 	copy_access(NULL, dst, n, CALLER_PC);
 	return real_memset(dst, c, n, (size_t)-1);

@@ -115,7 +115,7 @@ void pv_process_init(void)
 	}
 }
 
-pid_t fork(void)
+PV_INTERCEPTOR pid_t fork(void)
 {
 	pv_thread *t = pv_cur();
 	if (t) {
@@ -130,7 +130,7 @@ pid_t fork(void)
 
 /* The program's own _exit ends it as exit does, grace and leaks included
  * (ThreadSanitizer's does too); the runtime's (deadlock, halt) do not. */
-void _exit(int status)
+PV_INTERCEPTOR void _exit(int status)
 {
 	if (program_thread())
 		pv_runtime_finish();
@@ -141,7 +141,7 @@ void _exit(int status)
 	__builtin_unreachable();
 }
 
-void _Exit(int status)
+PV_INTERCEPTOR void _Exit(int status)
 {
 	if (program_thread())
 		pv_runtime_finish();
@@ -167,7 +167,7 @@ static void reaped(pid_t pid, int status, int reap)
 	}
 }
 
-pid_t wait(int *wstatus)
+PV_INTERCEPTOR pid_t wait(int *wstatus)
 {
 	int st = 0;
 	pid_t p = REAL(wait)(&st);
@@ -177,7 +177,7 @@ pid_t wait(int *wstatus)
 	return p;
 }
 
-pid_t waitpid(pid_t pid, int *wstatus, int options)
+PV_INTERCEPTOR pid_t waitpid(pid_t pid, int *wstatus, int options)
 {
 	int st = 0;
 	pid_t p = REAL(waitpid)(pid, &st, options);
@@ -187,7 +187,7 @@ pid_t waitpid(pid_t pid, int *wstatus, int options)
 	return p;
 }
 
-pid_t wait3(int *wstatus, int options, struct rusage *ru)
+PV_INTERCEPTOR pid_t wait3(int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
 	pid_t p = REAL(wait3)(&st, options, ru);
@@ -197,7 +197,7 @@ pid_t wait3(int *wstatus, int options, struct rusage *ru)
 	return p;
 }
 
-pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
+PV_INTERCEPTOR pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
 	pid_t p = REAL(wait4)(pid, &st, options, ru);
@@ -207,7 +207,7 @@ pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
 	return p;
 }
 
-int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
+PV_INTERCEPTOR int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
 	int r = REAL(waitid)(idtype, id, info, options);
 	if (r == 0 && info && info->si_pid > 0 &&
@@ -347,7 +347,7 @@ static void env_done(new_env *r, char *const orig[])
 	pv_free(r->env);
 }
 
-int execve(const char *path, char *const argv[], char *const envp[])
+PV_INTERCEPTOR int execve(const char *path, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
 	int runtime = runtime_at(t, path, 0);
@@ -361,7 +361,7 @@ int execve(const char *path, char *const argv[], char *const envp[])
 	return r;
 }
 
-int execvpe(const char *file, char *const argv[], char *const envp[])
+PV_INTERCEPTOR int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
 	int runtime = runtime_at(t, file, 1);
@@ -375,7 +375,7 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 	return r;
 }
 
-int fexecve(int fd, char *const argv[], char *const envp[])
+PV_INTERCEPTOR int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
 	char path[32];
@@ -391,12 +391,12 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 	return r;
 }
 
-int execv(const char *path, char *const argv[])
+PV_INTERCEPTOR int execv(const char *path, char *const argv[])
 {
 	return execve(path, argv, environ);
 }
 
-int execvp(const char *file, char *const argv[])
+PV_INTERCEPTOR int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
 }
@@ -416,7 +416,7 @@ int execvp(const char *file, char *const argv[])
 			argv[i_] = va_arg(ap, char *);                                   \
 	} while (0)
 
-int execl(const char *path, const char *arg, ...)
+PV_INTERCEPTOR int execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	char **argv;
@@ -426,7 +426,7 @@ int execl(const char *path, const char *arg, ...)
 	return execve(path, argv, environ);
 }
 
-int execlp(const char *file, const char *arg, ...)
+PV_INTERCEPTOR int execlp(const char *file, const char *arg, ...)
 {
 	va_list ap;
 	char **argv;
@@ -436,7 +436,7 @@ int execlp(const char *file, const char *arg, ...)
 	return execvpe(file, argv, environ);
 }
 
-int execle(const char *path, const char *arg, ...)
+PV_INTERCEPTOR int execle(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	char **argv;
@@ -447,7 +447,7 @@ int execle(const char *path, const char *arg, ...)
 	return execve(path, argv, envp);
 }
 
-int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+PV_INTERCEPTOR int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
@@ -459,7 +459,7 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 	return r;
 }
 
-int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+PV_INTERCEPTOR int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 		 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
@@ -480,7 +480,7 @@ static int shared_mapping(int flags)
 	       !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE));
 }
 
-void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+PV_INTERCEPTOR void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	void *p;
 	/* Shared memory is placed by us (addr is only a hint) and keeps the
@@ -495,7 +495,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return p;
 }
 
-int munmap(void *addr, size_t len)
+PV_INTERCEPTOR int munmap(void *addr, size_t len)
 {
 	uintptr_t a = (uintptr_t)addr;
 	size_t n = len;
@@ -510,7 +510,7 @@ int munmap(void *addr, size_t len)
 }
 
 /* glibc maps a named semaphore's file itself: tell the runtime it is shared. */
-sem_t *sem_open(const char *name, int oflag, ...)
+PV_INTERCEPTOR sem_t *sem_open(const char *name, int oflag, ...)
 {
 	mode_t mode = 0;
 	unsigned value = 0;
@@ -535,7 +535,7 @@ sem_t *sem_open(const char *name, int oflag, ...)
 	return s;
 }
 
-int sem_close(sem_t *s)
+PV_INTERCEPTOR int sem_close(sem_t *s)
 {
 	uintptr_t a = (uintptr_t)s;
 	size_t n = sizeof *s;

@@ -160,7 +160,7 @@ static int created_detached(const pthread_attr_t *attr)
 	return attr && !pthread_attr_getdetachstate(attr, &d) && d == PTHREAD_CREATE_DETACHED;
 }
 
-int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+PV_INTERCEPTOR int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	pv_thread *parent = pv_cur();
 	if (!parent)
@@ -188,7 +188,7 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 /* This thread's cancel state and type, as the program set them. */
 static __thread unsigned char cancel_disabled, cancel_async;
 
-int pthread_cancel(pthread_t th)
+PV_INTERCEPTOR int pthread_cancel(pthread_t th)
 {
 	pv_thread *t = pv_thread_by_pthread(th);
 	if (t && program_thread())
@@ -203,7 +203,7 @@ static void cancel_mode_changed(void)
 		pv_dl_cancel_mode(t, cancel_disabled, cancel_async);
 }
 
-int pthread_setcancelstate(int state, int *old)
+PV_INTERCEPTOR int pthread_setcancelstate(int state, int *old)
 {
 	int r = REAL(pthread_setcancelstate)(state, old);
 	if (r == 0) {
@@ -213,7 +213,7 @@ int pthread_setcancelstate(int state, int *old)
 	return r;
 }
 
-int pthread_setcanceltype(int type, int *old)
+PV_INTERCEPTOR int pthread_setcanceltype(int type, int *old)
 {
 	int r = REAL(pthread_setcanceltype)(type, old);
 	if (r == 0) {
@@ -263,7 +263,7 @@ static int join_misuse(pthread_t th, uintptr_t pc)
 	return pv_dl_join_misuse(self, pv_thread_last_by_pthread(th), pc);
 }
 
-int pthread_join(pthread_t th, void **ret)
+PV_INTERCEPTOR int pthread_join(pthread_t th, void **ret)
 {
 	int e = join_misuse(th, CALLER_PC);
 	if (e)
@@ -284,7 +284,7 @@ int pthread_join(pthread_t th, void **ret)
 	return r;
 }
 
-int pthread_tryjoin_np(pthread_t th, void **ret)
+PV_INTERCEPTOR int pthread_tryjoin_np(pthread_t th, void **ret)
 {
 	int e = join_misuse(th, CALLER_PC);
 	if (e)
@@ -296,7 +296,7 @@ int pthread_tryjoin_np(pthread_t th, void **ret)
 	return r;
 }
 
-int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime)
+PV_INTERCEPTOR int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstime)
 {
 	int e = join_misuse(th, CALLER_PC);
 	if (e)
@@ -308,7 +308,7 @@ int pthread_timedjoin_np(pthread_t th, void **ret, const struct timespec *abstim
 	return r;
 }
 
-int pthread_detach(pthread_t th)
+PV_INTERCEPTOR int pthread_detach(pthread_t th)
 {
 	pv_thread *t = pv_thread_by_pthread(th);
 	int r = REAL(pthread_detach)(th);
@@ -317,7 +317,7 @@ int pthread_detach(pthread_t th)
 	return r;
 }
 
-void pthread_exit(void *ret)
+PV_INTERCEPTOR void pthread_exit(void *ret)
 {
 	pv_thread *t = pv_cur();
 	if (t) {
@@ -328,7 +328,7 @@ void pthread_exit(void *ret)
 	__builtin_unreachable();
 }
 
-int pthread_setname_np(pthread_t th, const char *name)
+PV_INTERCEPTOR int pthread_setname_np(pthread_t th, const char *name)
 {
 	int r = REAL(pthread_setname_np)(th, name);
 	pv_thread *t = pv_thread_by_pthread(th);
@@ -339,13 +339,13 @@ int pthread_setname_np(pthread_t th, const char *name)
 
 /* ---- mutexes ---- */
 
-int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
+PV_INTERCEPTOR int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a)
 {
 	fresh(m, sizeof *m, "mutex", CALLER_PC);
 	return REAL(pthread_mutex_init)(m, a);
 }
 
-int pthread_mutex_destroy(pthread_mutex_t *m)
+PV_INTERCEPTOR int pthread_mutex_destroy(pthread_mutex_t *m)
 {
 	destroying(m, PV_DL_MUTEX, CALLER_PC);
 	touch(m, "mutex", 1, CALLER_PC);
@@ -404,31 +404,31 @@ static void unlocking(const volatile void *obj, const char *noun, uintptr_t pc)
 	pv_sync_release(t, A(obj), mode == PV_LOCK_SHARED ? PV_CLOCK_READ : PV_CLOCK_MAIN);
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+PV_INTERCEPTOR int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
 }
 
-int pthread_mutex_trylock(pthread_mutex_t *m)
+PV_INTERCEPTOR int pthread_mutex_trylock(pthread_mutex_t *m)
 {
 	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
 }
 
-int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+PV_INTERCEPTOR int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
 	check_timeout(m, "mutex", "pthread_mutex_timedlock", abstime, CALLER_PC);
 	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
-int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
+PV_INTERCEPTOR int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
 	check_timeout(m, "mutex", "pthread_mutex_clocklock", abstime, CALLER_PC);
 	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
 		    REAL(pthread_mutex_clocklock)(m, clk, abstime));
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+PV_INTERCEPTOR int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	unlocking(m, "mutex", CALLER_PC);
 	return REAL(pthread_mutex_unlock)(m);
@@ -436,31 +436,31 @@ int pthread_mutex_unlock(pthread_mutex_t *m)
 
 /* ---- spinlocks ---- */
 
-int pthread_spin_init(pthread_spinlock_t *s, int pshared)
+PV_INTERCEPTOR int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
 	fresh(s, sizeof *s, "spinlock", CALLER_PC);
 	return REAL(pthread_spin_init)(s, pshared);
 }
 
-int pthread_spin_destroy(pthread_spinlock_t *s)
+PV_INTERCEPTOR int pthread_spin_destroy(pthread_spinlock_t *s)
 {
 	destroying(s, PV_DL_SPIN, CALLER_PC);
 	touch(s, "spinlock", 1, CALLER_PC);
 	return destroyed(s, sizeof *s, PV_DL_SPIN, REAL(pthread_spin_destroy)(s));
 }
 
-int pthread_spin_lock(pthread_spinlock_t *s)
+PV_INTERCEPTOR int pthread_spin_lock(pthread_spinlock_t *s)
 {
 	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
 }
 
-int pthread_spin_trylock(pthread_spinlock_t *s)
+PV_INTERCEPTOR int pthread_spin_trylock(pthread_spinlock_t *s)
 {
 	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 0,
 		    REAL(pthread_spin_trylock)(s));
 }
 
-int pthread_spin_unlock(pthread_spinlock_t *s)
+PV_INTERCEPTOR int pthread_spin_unlock(pthread_spinlock_t *s)
 {
 	unlocking(s, "spinlock", CALLER_PC);
 	return REAL(pthread_spin_unlock)(s);
@@ -478,64 +478,64 @@ int pthread_spin_unlock(pthread_spinlock_t *s)
 		w_;                                                                        \
 	})
 
-int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
+PV_INTERCEPTOR int pthread_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a)
 {
 	fresh(l, sizeof *l, "rwlock", CALLER_PC);
 	return REAL(pthread_rwlock_init)(l, a);
 }
 
-int pthread_rwlock_destroy(pthread_rwlock_t *l)
+PV_INTERCEPTOR int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
 	destroying(l, PV_DL_RWLOCK, CALLER_PC);
 	touch(l, "rwlock", 1, CALLER_PC);
 	return destroyed(l, sizeof *l, PV_DL_RWLOCK, REAL(pthread_rwlock_destroy)(l));
 }
 
-int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+PV_INTERCEPTOR int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
 	return RDLOCK(l, 1, REAL(pthread_rwlock_rdlock)(l));
 }
 
-int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
+PV_INTERCEPTOR int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
 	return RDLOCK(l, 0, REAL(pthread_rwlock_tryrdlock)(l));
 }
 
-int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
+PV_INTERCEPTOR int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_timedrdlock", t, CALLER_PC);
 	return RDLOCK(l, 0, REAL(pthread_rwlock_timedrdlock)(l, t));
 }
 
-int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
+PV_INTERCEPTOR int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_clockrdlock", t, CALLER_PC);
 	return RDLOCK(l, 0, REAL(pthread_rwlock_clockrdlock)(l, c, t));
 }
 
-int pthread_rwlock_wrlock(pthread_rwlock_t *l)
+PV_INTERCEPTOR int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
 	return WRLOCK(l, 1, REAL(pthread_rwlock_wrlock)(l));
 }
 
-int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
+PV_INTERCEPTOR int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
 	return WRLOCK(l, 0, REAL(pthread_rwlock_trywrlock)(l));
 }
 
-int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
+PV_INTERCEPTOR int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_timedwrlock", t, CALLER_PC);
 	return WRLOCK(l, 0, REAL(pthread_rwlock_timedwrlock)(l, t));
 }
 
-int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
+PV_INTERCEPTOR int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_clockwrlock", t, CALLER_PC);
 	return WRLOCK(l, 0, REAL(pthread_rwlock_clockwrlock)(l, c, t));
 }
 
-int pthread_rwlock_unlock(pthread_rwlock_t *l)
+PV_INTERCEPTOR int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
 	unlocking(l, "rwlock", CALLER_PC);
 	return REAL(pthread_rwlock_unlock)(l);
@@ -543,13 +543,13 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l)
 
 /* ---- condition variables ---- */
 
-int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
+PV_INTERCEPTOR int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
 {
 	fresh(c, sizeof *c, "condition variable", CALLER_PC);
 	return REAL_V(pthread_cond_init, "GLIBC_2.3.2")(c, a);
 }
 
-int pthread_cond_destroy(pthread_cond_t *c)
+PV_INTERCEPTOR int pthread_cond_destroy(pthread_cond_t *c)
 {
 	int busy = destroying(c, PV_DL_COND, CALLER_PC);
 	touch(c, "condition variable", 1, CALLER_PC);
@@ -558,7 +558,7 @@ int pthread_cond_destroy(pthread_cond_t *c)
 	return destroyed(c, sizeof *c, PV_DL_COND, REAL_V(pthread_cond_destroy, "GLIBC_2.3.2")(c));
 }
 
-int pthread_cond_signal(pthread_cond_t *c)
+PV_INTERCEPTOR int pthread_cond_signal(pthread_cond_t *c)
 {
 	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
@@ -566,7 +566,7 @@ int pthread_cond_signal(pthread_cond_t *c)
 	return REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c);
 }
 
-int pthread_cond_broadcast(pthread_cond_t *c)
+PV_INTERCEPTOR int pthread_cond_broadcast(pthread_cond_t *c)
 {
 	touch(c, "condition variable", 0, CALLER_PC);
 	release(c, PV_CLOCK_MAIN);
@@ -617,18 +617,18 @@ static void cond_unwound(void *p)
 		woken(c, m, r_);                                                           \
 	})
 
-int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+PV_INTERCEPTOR int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	return COND_WAIT(c, m, 0, REAL_V(pthread_cond_wait, "GLIBC_2.3.2")(c, m));
 }
 
-int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+PV_INTERCEPTOR int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
 	check_timeout(c, "condition variable", "pthread_cond_timedwait", t, CALLER_PC);
 	return COND_WAIT(c, m, 1, REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t));
 }
 
-int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+PV_INTERCEPTOR int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 			   const struct timespec *t)
 {
 	check_timeout(c, "condition variable", "pthread_cond_clockwait", t, CALLER_PC);
@@ -637,20 +637,20 @@ int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 
 /* ---- semaphores ---- */
 
-int sem_init(sem_t *s, int pshared, unsigned value)
+PV_INTERCEPTOR int sem_init(sem_t *s, int pshared, unsigned value)
 {
 	fresh(s, sizeof *s, "semaphore", CALLER_PC);
 	return REAL(sem_init)(s, pshared, value);
 }
 
-int sem_destroy(sem_t *s)
+PV_INTERCEPTOR int sem_destroy(sem_t *s)
 {
 	touch(s, "semaphore", 1, CALLER_PC);
 	forget(s, sizeof *s);
 	return REAL(sem_destroy)(s);
 }
 
-int sem_post(sem_t *s)
+PV_INTERCEPTOR int sem_post(sem_t *s)
 {
 	touch(s, "semaphore", 0, CALLER_PC);
 	release(s, PV_CLOCK_MAIN);
@@ -679,26 +679,26 @@ static int sem_got(sem_t *s, int r)
 		r_;                                                                        \
 	})
 
-int sem_wait(sem_t *s)
+PV_INTERCEPTOR int sem_wait(sem_t *s)
 {
 	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, WATCHED(PV_WAIT_SEM, s, REAL(sem_wait)(s)));
 }
 
-int sem_trywait(sem_t *s)
+PV_INTERCEPTOR int sem_trywait(sem_t *s)
 {
 	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_trywait)(s));
 }
 
-int sem_timedwait(sem_t *s, const struct timespec *t)
+PV_INTERCEPTOR int sem_timedwait(sem_t *s, const struct timespec *t)
 {
 	check_timeout(s, "semaphore", "sem_timedwait", t, CALLER_PC);
 	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_timedwait)(s, t));
 }
 
-int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
+PV_INTERCEPTOR int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 {
 	check_timeout(s, "semaphore", "sem_clockwait", t, CALLER_PC);
 	touch(s, "semaphore", 0, CALLER_PC);
@@ -707,7 +707,7 @@ int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 
 /* ---- barriers ---- */
 
-int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned n)
+PV_INTERCEPTOR int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, unsigned n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -719,7 +719,7 @@ int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a, u
 	return r;
 }
 
-int pthread_barrier_destroy(pthread_barrier_t *b)
+PV_INTERCEPTOR int pthread_barrier_destroy(pthread_barrier_t *b)
 {
 	touch(b, "barrier", 1, CALLER_PC);
 	forget(b, sizeof *b);
@@ -727,7 +727,7 @@ int pthread_barrier_destroy(pthread_barrier_t *b)
 }
 
 /* Everything before any thread's arrival happens before every departure. */
-int pthread_barrier_wait(pthread_barrier_t *b)
+PV_INTERCEPTOR int pthread_barrier_wait(pthread_barrier_t *b)
 {
 	touch(b, "barrier", 0, CALLER_PC);
 	pv_dl_barrier_arrive(A(b));
@@ -752,7 +752,7 @@ static void once_run(void)
 	release(ctl, PV_CLOCK_MAIN);
 }
 
-int pthread_once(pthread_once_t *ctl, void (*routine)(void))
+PV_INTERCEPTOR int pthread_once(pthread_once_t *ctl, void (*routine)(void))
 {
 	void (*saved_routine)(void) = once_routine;
 	pthread_once_t *saved_control = once_control;

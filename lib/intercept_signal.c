@@ -19,7 +19,7 @@ static int programs(void)
 	return !t || !t->ignore;
 }
 
-int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+PV_INTERCEPTOR int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	int r = REAL(sigaction)(sig, act, old);
 	if (r == 0 && act && programs())
@@ -27,7 +27,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	return r;
 }
 
-sighandler_t signal(int sig, sighandler_t handler)
+PV_INTERCEPTOR sighandler_t signal(int sig, sighandler_t handler)
 {
 	sighandler_t r = REAL(signal)(sig, handler);
 	if (r != SIG_ERR && programs())
@@ -48,7 +48,7 @@ static void alarm_set(uint64_t in_ms, int periodic)
 	pv_dl_timer(0, SIGALRM, in_ms || periodic ? pv_dl_now_ms() + in_ms + 1 : 0, periodic);
 }
 
-unsigned alarm(unsigned seconds)
+PV_INTERCEPTOR unsigned alarm(unsigned seconds)
 {
 	unsigned r = REAL(alarm)(seconds);
 	if (seconds)
@@ -58,7 +58,7 @@ unsigned alarm(unsigned seconds)
 	return r;
 }
 
-useconds_t ualarm(useconds_t usecs, useconds_t interval)
+PV_INTERCEPTOR useconds_t ualarm(useconds_t usecs, useconds_t interval)
 {
 	useconds_t r = REAL(ualarm)(usecs, interval);
 	if (usecs)
@@ -68,7 +68,7 @@ useconds_t ualarm(useconds_t usecs, useconds_t interval)
 	return r;
 }
 
-int setitimer(__itimer_which_t which, const struct itimerval *v, struct itimerval *old)
+PV_INTERCEPTOR int setitimer(__itimer_which_t which, const struct itimerval *v, struct itimerval *old)
 {
 	int r = REAL(setitimer)(which, v, old);
 	/* Only real time runs while every thread sleeps; CPU-time timers
@@ -145,7 +145,7 @@ static void tramp(union sigval v)
 	pv_dl_timer_callback(-1);
 }
 
-int timer_create(clockid_t clk, struct sigevent *sev, timer_t *id)
+PV_INTERCEPTOR int timer_create(clockid_t clk, struct sigevent *sev, timer_t *id)
 {
 	ptimer *p = new_ptimer();
 	if (!p)
@@ -194,7 +194,7 @@ static uint64_t expiry_of(const ptimer *p, int flags, const struct timespec *v)
 	return pv_dl_now_ms() + in + 1;
 }
 
-int timer_settime(timer_t id, int flags, const struct itimerspec *v, struct itimerspec *old)
+PV_INTERCEPTOR int timer_settime(timer_t id, int flags, const struct itimerspec *v, struct itimerspec *old)
 {
 	ptimer *p = find_ptimer(id);
 	if (p)
@@ -211,7 +211,7 @@ int timer_settime(timer_t id, int flags, const struct itimerspec *v, struct itim
 	return r;
 }
 
-int timer_delete(timer_t id)
+PV_INTERCEPTOR int timer_delete(timer_t id)
 {
 	ptimer *p = find_ptimer(id);
 	int r = REAL(timer_delete)(id);

@@ -65,7 +65,7 @@ static inline size_t find_extent(const char *s, const char *r)
 
 /* ---- Lengths ---- */
 
-size_t strlen(const char *s)
+PV_INTERCEPTOR size_t strlen(const char *s)
 {
 	size_t n = REAL(strlen)(s);
 	pv_thread *t = program_thread();
@@ -74,7 +74,7 @@ size_t strlen(const char *s)
 	return n;
 }
 
-size_t strnlen(const char *s, size_t max)
+PV_INTERCEPTOR size_t strnlen(const char *s, size_t max)
 {
 	size_t n = REAL(strnlen)(s, max);
 	pv_thread *t = program_thread();
@@ -121,7 +121,7 @@ static inline void strcat_access(pv_thread *t, char *dst, const char *src, size_
 	write_range(t, dst + dlen, slen + 1, pc);
 }
 
-char *strcpy(char *dst, const char *src)
+PV_INTERCEPTOR char *strcpy(char *dst, const char *src)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -129,7 +129,7 @@ char *strcpy(char *dst, const char *src)
 	return REAL(strcpy)(dst, src);
 }
 
-char *stpcpy(char *dst, const char *src)
+PV_INTERCEPTOR char *stpcpy(char *dst, const char *src)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -137,7 +137,7 @@ char *stpcpy(char *dst, const char *src)
 	return REAL(stpcpy)(dst, src);
 }
 
-char *strncpy(char *dst, const char *src, size_t n)
+PV_INTERCEPTOR char *strncpy(char *dst, const char *src, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -145,7 +145,7 @@ char *strncpy(char *dst, const char *src, size_t n)
 	return REAL(strncpy)(dst, src, n);
 }
 
-char *strcat(char *dst, const char *src)
+PV_INTERCEPTOR char *strcat(char *dst, const char *src)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -153,7 +153,7 @@ char *strcat(char *dst, const char *src)
 	return REAL(strcat)(dst, src);
 }
 
-char *strncat(char *dst, const char *src, size_t n)
+PV_INTERCEPTOR char *strncat(char *dst, const char *src, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -163,7 +163,7 @@ char *strncat(char *dst, const char *src, size_t n)
 
 /* The checked forms glibc's headers call at -O1 and up with _FORTIFY_SOURCE
  * when dst's size is known. An overflow is theirs to report (they abort). */
-char *__strcpy_chk(char *dst, const char *src, size_t cap)
+PV_INTERCEPTOR char *__strcpy_chk(char *dst, const char *src, size_t cap)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -171,7 +171,7 @@ char *__strcpy_chk(char *dst, const char *src, size_t cap)
 	return REAL(__strcpy_chk)(dst, src, cap);
 }
 
-char *__stpcpy_chk(char *dst, const char *src, size_t cap)
+PV_INTERCEPTOR char *__stpcpy_chk(char *dst, const char *src, size_t cap)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -179,7 +179,7 @@ char *__stpcpy_chk(char *dst, const char *src, size_t cap)
 	return REAL(__stpcpy_chk)(dst, src, cap);
 }
 
-char *__strncpy_chk(char *dst, const char *src, size_t n, size_t cap)
+PV_INTERCEPTOR char *__strncpy_chk(char *dst, const char *src, size_t n, size_t cap)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -187,7 +187,7 @@ char *__strncpy_chk(char *dst, const char *src, size_t n, size_t cap)
 	return REAL(__strncpy_chk)(dst, src, n, cap);
 }
 
-char *__strcat_chk(char *dst, const char *src, size_t cap)
+PV_INTERCEPTOR char *__strcat_chk(char *dst, const char *src, size_t cap)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -195,7 +195,7 @@ char *__strcat_chk(char *dst, const char *src, size_t cap)
 	return REAL(__strcat_chk)(dst, src, cap);
 }
 
-char *__strncat_chk(char *dst, const char *src, size_t n, size_t cap)
+PV_INTERCEPTOR char *__strncat_chk(char *dst, const char *src, size_t n, size_t cap)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -211,7 +211,7 @@ static inline void cmp_access(pv_thread *t, const void *a, const void *b, size_t
 	read_range(t, b, n, pc);
 }
 
-int strcmp(const char *a, const char *b)
+PV_INTERCEPTOR int strcmp(const char *a, const char *b)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -219,7 +219,7 @@ int strcmp(const char *a, const char *b)
 	return REAL(strcmp)(a, b);
 }
 
-int strncmp(const char *a, const char *b, size_t n)
+PV_INTERCEPTOR int strncmp(const char *a, const char *b, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -227,7 +227,7 @@ int strncmp(const char *a, const char *b, size_t n)
 	return REAL(strncmp)(a, b, n);
 }
 
-int strcasecmp(const char *a, const char *b)
+PV_INTERCEPTOR int strcasecmp(const char *a, const char *b)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -235,7 +235,7 @@ int strcasecmp(const char *a, const char *b)
 	return REAL(strcasecmp)(a, b);
 }
 
-int strncasecmp(const char *a, const char *b, size_t n)
+PV_INTERCEPTOR int strncasecmp(const char *a, const char *b, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -244,7 +244,7 @@ int strncasecmp(const char *a, const char *b, size_t n)
 }
 
 /* memcmp and bcmp are defined over all n bytes, wherever they differ. */
-int memcmp(const void *a, const void *b, size_t n)
+PV_INTERCEPTOR int memcmp(const void *a, const void *b, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -252,7 +252,7 @@ int memcmp(const void *a, const void *b, size_t n)
 	return REAL(memcmp)(a, b, n);
 }
 
-int bcmp(const void *a, const void *b, size_t n)
+PV_INTERCEPTOR int bcmp(const void *a, const void *b, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (t)
@@ -262,7 +262,7 @@ int bcmp(const void *a, const void *b, size_t n)
 
 /* ---- Searches ---- */
 
-char *strchr(const char *s, int c)
+PV_INTERCEPTOR char *strchr(const char *s, int c)
 {
 	char *r = REAL(strchr)(s, c);
 	pv_thread *t = program_thread();
@@ -271,7 +271,7 @@ char *strchr(const char *s, int c)
 	return r;
 }
 
-char *strrchr(const char *s, int c)
+PV_INTERCEPTOR char *strrchr(const char *s, int c)
 {
 	char *r = REAL(strrchr)(s, c);
 	pv_thread *t = program_thread();
@@ -280,7 +280,7 @@ char *strrchr(const char *s, int c)
 	return r;
 }
 
-char *strchrnul(const char *s, int c)
+PV_INTERCEPTOR char *strchrnul(const char *s, int c)
 {
 	char *r = REAL(strchrnul)(s, c);
 	pv_thread *t = program_thread();
@@ -289,7 +289,7 @@ char *strchrnul(const char *s, int c)
 	return r;
 }
 
-void *memchr(const void *s, int c, size_t n)
+PV_INTERCEPTOR void *memchr(const void *s, int c, size_t n)
 {
 	void *r = REAL(memchr)(s, c, n);
 	pv_thread *t = program_thread();
@@ -298,7 +298,7 @@ void *memchr(const void *s, int c, size_t n)
 	return r;
 }
 
-void *memrchr(const void *s, int c, size_t n)
+PV_INTERCEPTOR void *memrchr(const void *s, int c, size_t n)
 {
 	void *r = REAL(memrchr)(s, c, n);
 	pv_thread *t = program_thread();
@@ -309,7 +309,7 @@ void *memrchr(const void *s, int c, size_t n)
 	return r;
 }
 
-char *strstr(const char *hay, const char *needle)
+PV_INTERCEPTOR char *strstr(const char *hay, const char *needle)
 {
 	char *r = REAL(strstr)(hay, needle);
 	pv_thread *t = program_thread();
@@ -323,7 +323,7 @@ char *strstr(const char *hay, const char *needle)
 }
 
 /* strspn, strcspn: s up to the first byte that stops the span; the set whole. */
-size_t strspn(const char *s, const char *accept)
+PV_INTERCEPTOR size_t strspn(const char *s, const char *accept)
 {
 	size_t n = REAL(strspn)(s, accept);
 	pv_thread *t = program_thread();
@@ -335,7 +335,7 @@ size_t strspn(const char *s, const char *accept)
 	return n;
 }
 
-size_t strcspn(const char *s, const char *reject)
+PV_INTERCEPTOR size_t strcspn(const char *s, const char *reject)
 {
 	size_t n = REAL(strcspn)(s, reject);
 	pv_thread *t = program_thread();
@@ -347,7 +347,7 @@ size_t strcspn(const char *s, const char *reject)
 	return n;
 }
 
-char *strpbrk(const char *s, const char *accept)
+PV_INTERCEPTOR char *strpbrk(const char *s, const char *accept)
 {
 	char *r = REAL(strpbrk)(s, accept);
 	pv_thread *t = program_thread();
@@ -375,7 +375,7 @@ static inline char *new_copy(pv_thread *t, const char *s, size_t len, uintptr_t 
 	return p;
 }
 
-char *strdup(const char *s)
+PV_INTERCEPTOR char *strdup(const char *s)
 {
 	pv_thread *t = program_thread();
 	if (!t)
@@ -386,7 +386,7 @@ char *strdup(const char *s)
 	return new_copy(t, s, len, pc);
 }
 
-char *strndup(const char *s, size_t n)
+PV_INTERCEPTOR char *strndup(const char *s, size_t n)
 {
 	pv_thread *t = program_thread();
 	if (!t)
@@ -404,7 +404,7 @@ char *strndup(const char *s, size_t n)
  * for the accesses: libc keeps the real state. */
 static char *tok_next;
 
-char *strtok(char *s, const char *delim)
+PV_INTERCEPTOR char *strtok(char *s, const char *delim)
 {
 	pv_thread *t = program_thread();
 	if (!t) {
