@@ -10,6 +10,7 @@
 #include "heap.h"
 #include "intercept.h"
 #include "options.h"
+#include "process.h"
 #include "report.h"
 #include "xmap.h"
 
@@ -174,7 +175,7 @@ static void __attribute__((noreturn)) end_deadlocked(pv_report *r)
 	pv_report_summary();
 	pv_dprintf(2, "pvcheck: the program is deadlocked; ending it with status %d\n",
 		   PV_DEADLOCK_STATUS);
-	_exit(PV_DEADLOCK_STATUS);
+	pv_process_exit(PV_DEADLOCK_STATUS);
 }
 
 static const char *wait_name(pv_wait_kind k)
@@ -1197,4 +1198,80 @@ void pv_dl_fork_child(pv_thread *self)
 	pv_lock_reset(&wake_lock);
 	memset(timers, 0, sizeof timers);
 	callbacks = 0;
+}
+
+/* ---- the end: other threads run on for a moment, then leaks ---- */
+
+/* As ThreadSanitizer's atexit_sleep_ms: threads still running at exit
+ * (often created just before it) get a moment to do their work, and their
+ * races are seen. The wait ends early once no other thread can run: all
+ * finished, or all blocked in waits that nobody is left to end, with no
+ * change for QUIET_MS (a thread just woken may not have said so yet). A
+ * thread in read or sleep may run again: it gets the whole grace. */
+#define QUIET_MS 10
+
+static void exit_grace(const pv_thread *self)
+{
+	uint64_t start = pv_dl_now_ms(), deadline = start + (uint64_t)pv_options()->atexit_sleep_ms;
+	uint64_t seen = 0, quiet_since = 0;
+	int quiet = 0;
+	for (uint64_t now = start; pv_thread_running(self) && now < deadline; now = pv_dl_now_ms()) {
+		uint64_t epoch;
+		int running = pv_wg_unblocked(self ? self->tid : -1, &epoch);
+		if (running || !quiet || epoch != seen)
+			quiet_since = now;
+		else if (now - quiet_since >= QUIET_MS)
+			return;
+		quiet = !running;
+		seen = epoch;
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+}
+
+/* One report per creation site of joinable threads that finished and were
+ * never joined, naming the first and counting the others, as TSan does. */
+static void report_leaks(void)
+{
+	int n = pv_thread_leaked(NULL, 0);
+	if (!n)
+		return;
+	pv_thread **v = pv_alloc((size_t)n * sizeof *v);
+	int now = pv_thread_leaked(v, n);
+	if (now < n)
+		n = now;
+	pv_report *r = pv_alloc(sizeof *r);
+	for (int i = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		pv_memset(r, 0, sizeof *r);
+		r->kind = PV_REPORT_THREAD_LEAK;
+		snprintf(r->headline, sizeof r->headline, "thread leak");
+		pv_thread_describe(v[i], &r->threads[0]);
+		r->nthreads = 1;
+		r->count = 1;
+		for (int j = i + 1; j < n; j++)
+			if (v[j] && v[j]->created == v[i]->created) {
+				r->count++;
+				v[j] = NULL;
+			}
+		pv_report_emit(r);
+	}
+	pv_free(r);
+	pv_free(v);
+}
+
+void pv_dl_program_end(void)
+{
+	static int done;
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+		return;
+	pv_thread *t = pv_cur();
+	if (t)
+		t->ignore++;
+	exit_grace(t);
+	if (pv_options()->report_thread_leaks)
+		report_leaks();
+	if (t)
+		t->ignore--;
 }

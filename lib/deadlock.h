@@ -90,4 +90,8 @@ void pv_dl_fork_prepare(void);
 void pv_dl_fork_parent(void);
 void pv_dl_fork_child(pv_thread *self);
 
+/* The program is ending (exit, or its own _exit): let the other threads
+ * run on for up to atexit_sleep_ms, then report leaked threads. Once. */
+void pv_dl_program_end(void);
+
 #endif

@@ -9,10 +9,5 @@ int pv_runtime_ready(void);
 void pv_process_init(void);
 /* Register the descriptor model's fork handler (intercept_fd.c). */
 void pv_descriptors_init(void);
-/* The program is ending (exit, or its own _exit): let the other threads
- * run on for up to atexit_sleep_ms, then report leaked threads. Once. */
-void pv_runtime_finish(void);
-/* The process is ending (exit, _exit): leave its clock for whoever waits for it. */
-void pv_runtime_exiting(void);
 
 #endif

@@ -21,6 +21,7 @@
 #include "heap.h"
 #include "init.h"
 #include "intercept.h"
+#include "process.h"
 #include "report.h"
 #include "session.h"
 #include "shadow.h"
@@ -96,7 +97,7 @@ static void deadly_signal(int sig)
 {
 	pv_thread *t = pv_cur();
 	if (t && !t->ignore)
-		pv_runtime_exiting();
+		pv_process_exit_clock();
 	raise(sig);
 }
 
@@ -133,10 +134,8 @@ PV_INTERCEPTOR pid_t fork(void)
 PV_INTERCEPTOR void _exit(int status)
 {
 	if (program_thread())
-		pv_runtime_finish();
-	pv_runtime_exiting();
-	pv_thread_process_exit();
-	pv_xmap_release();
+		pv_dl_program_end();
+	pv_process_leave();
 	REAL(_exit)(status);
 	__builtin_unreachable();
 }
@@ -144,10 +143,8 @@ PV_INTERCEPTOR void _exit(int status)
 PV_INTERCEPTOR void _Exit(int status)
 {
 	if (program_thread())
-		pv_runtime_finish();
-	pv_runtime_exiting();
-	pv_thread_process_exit();
-	pv_xmap_release();
+		pv_dl_program_end();
+	pv_process_leave();
 	REAL(_Exit)(status);
 	__builtin_unreachable();
 }
@@ -319,7 +316,7 @@ static void exec_prepare(pv_thread *t, int runtime)
 		return;
 	t->ignore++;
 	if (!runtime)
-		pv_runtime_exiting();
+		pv_process_exit_clock();
 	pv_thread_exec(0);
 	pv_xmap_release();
 	t->ignore--;

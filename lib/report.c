@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "base.h"
 #include "options.h"
+#include "process.h"
 #include "report.h"
 #include "thread.h"
 
@@ -562,7 +563,7 @@ void pv_report_emit(const pv_report *r)
 		pv_thread *t = pv_cur();
 		if (t)
 			t->ignore++;
-		_exit(o->exitcode ? o->exitcode : 66);
+		pv_process_exit(o->exitcode ? o->exitcode : 66);
 	}
 }
 
