@@ -560,16 +560,19 @@ PV_INTERCEPTOR int pthread_cond_destroy(pthread_cond_t *c)
 
 PV_INTERCEPTOR int pthread_cond_signal(pthread_cond_t *c)
 {
-	touch(c, "condition variable", 0, CALLER_PC);
+	/* The wake-up a waiter is ordered after comes first: the call still
+	 * reads the condition on its way out, and a waiter that frees it once
+	 * woken races with that, unless the mutex orders them. */
 	release(c, PV_CLOCK_MAIN);
+	touch(c, "condition variable", 0, CALLER_PC);
 	pv_dl_cond_wake(A(c), 0);
 	return REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c);
 }
 
 PV_INTERCEPTOR int pthread_cond_broadcast(pthread_cond_t *c)
 {
+	release(c, PV_CLOCK_MAIN); /* as signal */
 	touch(c, "condition variable", 0, CALLER_PC);
-	release(c, PV_CLOCK_MAIN);
 	pv_dl_cond_wake(A(c), 1);
 	return REAL_V(pthread_cond_broadcast, "GLIBC_2.3.2")(c);
 }
