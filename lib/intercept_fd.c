@@ -332,46 +332,40 @@ static void received(pv_thread *t, int fd, ssize_t n)
 
 /* ---- creating and closing ---- */
 
+/* open's optional mode argument, read whatever the flags (as glibc does). */
+#define OPEN_MODE(last)                                                 \
+	({                                                              \
+		va_list ap_;                                            \
+		va_start(ap_, last);                                    \
+		mode_t mode_ = (mode_t)va_arg(ap_, int);                \
+		va_end(ap_);                                            \
+		mode_;                                                  \
+	})
+
 PV_INTERCEPTOR int open(const char *path, int flags, ...)
 {
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = (mode_t)va_arg(ap, int);
-	va_end(ap);
-	int fd = REAL(open)(path, flags, mode);
+	int fd = REAL(open)(path, flags, OPEN_MODE(flags));
 	created(fd, CALLER_PC);
 	return fd;
 }
 
 PV_INTERCEPTOR int open64(const char *path, int flags, ...)
 {
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = (mode_t)va_arg(ap, int);
-	va_end(ap);
-	int fd = REAL(open64)(path, flags, mode);
+	int fd = REAL(open64)(path, flags, OPEN_MODE(flags));
 	created(fd, CALLER_PC);
 	return fd;
 }
 
 PV_INTERCEPTOR int openat(int dir, const char *path, int flags, ...)
 {
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = (mode_t)va_arg(ap, int);
-	va_end(ap);
-	int fd = REAL(openat)(dir, path, flags, mode);
+	int fd = REAL(openat)(dir, path, flags, OPEN_MODE(flags));
 	created(fd, CALLER_PC);
 	return fd;
 }
 
 PV_INTERCEPTOR int openat64(int dir, const char *path, int flags, ...)
 {
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = (mode_t)va_arg(ap, int);
-	va_end(ap);
-	int fd = REAL(openat64)(dir, path, flags, mode);
+	int fd = REAL(openat64)(dir, path, flags, OPEN_MODE(flags));
 	created(fd, CALLER_PC);
 	return fd;
 }
