@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,16 @@ void pv_memcpy(void *dst, const void *src, size_t n)
 void pv_memset(void *dst, int c, size_t n)
 {
 	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+}
+
+int pv_open(const char *path, int flags, int mode)
+{
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+void pv_close(int fd)
+{
+	syscall(SYS_close, fd);
 }
 
 int pv_write_all(int fd, const void *buf, size_t n)

@@ -43,6 +43,10 @@ void pv_memset(void *dst, int c, size_t n);
 
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int pv_write_all(int fd, const void *buf, size_t n);
+/* open and close as system calls: the names are interceptors, which a
+ * program may also define for itself. */
+int pv_open(const char *path, int flags, int mode);
+void pv_close(int fd);
 /* printf to fd through a stack buffer; no allocation. */
 void pv_dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a message about the runtime itself and abort. */

@@ -499,12 +499,12 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
  * file does not make it anew. */
 static int json_open(const char *path, int create)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
+	int fd = pv_open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0644);
 	if (fd >= 0) {
 		/* Open for the whole run: keep it out of the program's low numbers. */
 		int high = fcntl(fd, F_DUPFD_CLOEXEC, JSON_FD_FLOOR);
 		if (high >= 0) {
-			close(fd);
+			pv_close(fd);
 			fd = high;
 		}
 		return fd;

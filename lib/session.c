@@ -221,16 +221,16 @@ static int create(void)
 		return -1;
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, FD_FLOOR);
 	if (high >= 0) {
-		close(fd);
+		pv_close(fd);
 		fd = high;
 	}
 	if (ftruncate(fd, (off_t)ARENA_SIZE)) {
-		close(fd);
+		pv_close(fd);
 		return -1;
 	}
 	void *p = map_arena(fd);
 	if (p == MAP_FAILED) {
-		close(fd);
+		pv_close(fd);
 		return -1;
 	}
 	H = p;
