@@ -44,13 +44,14 @@ static char *file_uri(const char *path)
 	return b.s;
 }
 
-/* The first frame with a source file: frame 0 unless that is an interceptor. */
+/* The first frame with a source file of the program's: not the runtime's
+ * (free's stack starts in its interceptor, as ThreadSanitizer's does). */
 static const cJSON *source_frame(const cJSON *stack)
 {
 	const cJSON *fr;
 	cJSON_ArrayForEach(fr, cJSON_GetObjectItemCaseSensitive(stack, "frames")) {
 		const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fr, "file"));
-		if (file && *file)
+		if (file && *file && strncmp(file, PV_RUNTIME_SOURCE_DIR, strlen(PV_RUNTIME_SOURCE_DIR)))
 			return fr;
 	}
 	return NULL;
