@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, f);
 	fclose(f);
 	pvc_case c;
-	if (pvc_case_load(dir, &c) == 0)
-		pvc_case_free(&c);
+	pvc_case_load(dir, &c); /* a case that fails to load keeps its error */
+	pvc_case_free(&c);
 	return 0;
 }
