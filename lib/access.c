@@ -39,38 +39,32 @@ static int ctx_of(pv_cell *c, uint64_t m, uint64_t *ctx)
 	return __atomic_load_n(&c->meta, __ATOMIC_RELAXED) == m;
 }
 
-/* Cell i holds m, an access the new one (same thread, epoch, kind and
- * context) sits right beside: make it cover both, then let the widened
- * cell's own neighbour of its size take them all, and so on. A loop over
- * bytes then keeps all eight in the granule's cells instead of pushing its
- * first ones out. 0: nothing changed. */
-static int widen(pv_cell *cells, int i, uint64_t m, uint64_t ctx)
+/* With every cell taken: merge two cells that are one access run (the same
+ * thread, epoch, kind and context, side by side and aligned) into one, so
+ * that a loop over bytes keeps all eight instead of pushing its first ones
+ * out. The freed cell, or -1. Only then: a widened cell no longer matches
+ * the exact check of the fast path. */
+static int compact(pv_cell *cells, const uint64_t *seen, const uint64_t *seen_ctx)
 {
 	const uint64_t low = 0x1f; /* offset and size */
-	int prev = -1;
-	uint64_t prev_m = 0;
-	for (;;) {
-		unsigned sizelog = PV_CELL_SIZELOG(m) + 1, off = PV_CELL_OFF(m) & ~((2u << PV_CELL_SIZELOG(m)) - 1);
-		uint64_t wide = (m & ~low) | off | (uint64_t)sizelog << 3;
-		if (!cell_cas(&cells[i], m, ctx, wide, ctx))
-			return prev >= 0;
-		if (prev >= 0) /* covered by cell i now */
-			cell_cas(&cells[prev], prev_m, ctx, 0, 0);
-		if ((1u << sizelog) == PV_GRANULE)
-			return 1;
-		uint64_t want = (wide & ~low) | (off ^ (1u << sizelog)) | (uint64_t)sizelog << 3;
-		int j = 0;
-		while (j < PV_SHADOW_CELLS &&
-		       (__atomic_load_n(&cells[j].meta, __ATOMIC_ACQUIRE) != want ||
-			__atomic_load_n(&cells[j].ctx, __ATOMIC_RELAXED) != ctx))
-			j++;
-		if (j == PV_SHADOW_CELLS)
-			return 1;
-		prev = i;
-		prev_m = wide;
-		i = j;
-		m = want;
+	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
+		uint64_t a = seen[i];
+		unsigned sizelog = PV_CELL_SIZELOG(a), size = 1u << sizelog;
+		if (!a || PV_CELL_IS_FREED(a) || size == PV_GRANULE || PV_CELL_OFF(a) % (2 * size))
+			continue;
+		for (int j = 0; j < PV_SHADOW_CELLS; j++) {
+			uint64_t b = seen[j];
+			if (j == i || (b & ~low) != (a & ~low) || PV_CELL_SIZELOG(b) != sizelog ||
+			    PV_CELL_OFF(b) != PV_CELL_OFF(a) + size || seen_ctx[j] != seen_ctx[i])
+				continue;
+			uint64_t wide = (a & ~low) | PV_CELL_OFF(a) | (uint64_t)(sizelog + 1) << 3;
+			if (!cell_cas(&cells[i], a, seen_ctx[i], wide, seen_ctx[i]))
+				return -1;
+			/* Cell i covers j's access now. */
+			return cell_cas(&cells[j], b, seen_ctx[j], 0, 0) ? j : -1;
+		}
 	}
+	return -1;
 }
 
 /* With no cell free: give up one this access is ordered after (an earlier
@@ -100,7 +94,7 @@ access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_
 	uint64_t seen[PV_SHADOW_CELLS], seen_ctx[PV_SHADOW_CELLS];
 	int tries = 0, rereads = 0;
 again:;
-	int store = -1, subsumed = -1, buddy = -1;
+	int store = -1, subsumed = -1;
 	const uint64_t ctx = pv_access_ctx(t, pc);
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
 		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_ACQUIRE);
@@ -119,10 +113,7 @@ again:;
 			int alike = PV_CELL_EPOCH(m) == epoch && PV_CELL_ATOMIC(m) == (unsigned)is_atomic;
 			if (alike && PV_CELL_WRITE(m) == (unsigned)is_write && moff <= off &&
 			    off + size <= moff + msize)
-				return; /* already remembered, maybe as part of a wider cell */
-			if (alike && PV_CELL_WRITE(m) == (unsigned)is_write && msize == size &&
-			    (moff ^ size) == off && size < PV_GRANULE && seen_ctx[i] == ctx)
-				buddy = i;
+				return; /* already remembered, maybe in a merged cell */
 			if (weaker)
 				store = i;
 			continue;
@@ -145,8 +136,8 @@ again:;
 		pv_race_found(t, addr, size, is_write, is_atomic, pc,
 			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
 	}
-	if (buddy >= 0 && widen(cells, buddy, seen[buddy], ctx))
-		return;
+	if (store < 0 && subsumed < 0 && (store = compact(cells, seen, seen_ctx)) >= 0)
+		seen[store] = seen_ctx[store] = 0;
 	if (store < 0)
 		store = subsumed >= 0 ? subsumed : evictee(t, seen, epoch, addr);
 	if (PV_CELL_IS_FREED(seen[store])) /* the freed mark stays for every later access */
