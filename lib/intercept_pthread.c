@@ -73,8 +73,8 @@ static void check_timeout(const volatile void *obj, const char *noun, const char
 	if (!t || !ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000))
 		return;
 	char head[96], note[128];
-	snprintf(head, sizeof head, "invalid timeout for %s", call);
-	snprintf(note, sizeof note,
+	pv_snprintf(head, sizeof head, "invalid timeout for %s", call);
+	pv_snprintf(note, sizeof note,
 		 "tv_nsec is %ld, not in [0, 1000000000): the wait fails with EINVAL", (long)ts->tv_nsec);
 	pv_dl_misuse(t, head, A(obj), noun, pc, note);
 }

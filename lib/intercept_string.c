@@ -5,6 +5,8 @@
  * from the real functions: nothing here calls an interceptor of this file. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +23,10 @@ extern char *__stpcpy_chk(char *, const char *, size_t);
 extern char *__strcat_chk(char *, const char *, size_t);
 extern char *__strncpy_chk(char *, const char *, size_t, size_t);
 extern char *__strncat_chk(char *, const char *, size_t, size_t);
+extern int __sprintf_chk(char *, int, size_t, const char *, ...);
+extern int __vsprintf_chk(char *, int, size_t, const char *, va_list);
+extern int __snprintf_chk(char *, size_t, int, size_t, const char *, ...);
+extern int __vsnprintf_chk(char *, size_t, int, size_t, const char *, va_list);
 
 static inline void read_range(pv_thread *t, const void *p, size_t n, uintptr_t pc)
 {
@@ -439,5 +445,80 @@ PV_INTERCEPTOR char *strtok(char *s, const char *delim)
 	} else if (r) {
 		read_range(t, r, REAL(strlen)(r) + 1, pc);
 	}
+	return r;
+}
+
+/* ---- Formatted output into memory ---- */
+
+/* sprintf and its kin write the string and its NUL, as much of it as cap
+ * lets in. (The %s arguments they read are not checked.) __vsnprintf_chk
+ * is left alone: the runtime formats its own text with it (pv_vsnprintf). */
+static void printed(char *s, size_t cap, int r, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (!t || r < 0 || !cap)
+		return;
+	size_t n = (size_t)r + 1;
+	write_range(t, s, n < cap ? n : cap, pc);
+}
+
+PV_INTERCEPTOR int vsnprintf(char *s, size_t n, const char *fmt, va_list ap)
+{
+	int r = REAL(vsnprintf)(s, n, fmt, ap);
+	printed(s, n, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int snprintf(char *s, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(vsnprintf)(s, n, fmt, ap);
+	va_end(ap);
+	printed(s, n, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int vsprintf(char *s, const char *fmt, va_list ap)
+{
+	int r = REAL(vsprintf)(s, fmt, ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int sprintf(char *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(vsprintf)(s, fmt, ap);
+	va_end(ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int __vsprintf_chk(char *s, int flag, size_t cap, const char *fmt, va_list ap)
+{
+	int r = REAL(__vsprintf_chk)(s, flag, cap, fmt, ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int __sprintf_chk(char *s, int flag, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(__vsprintf_chk)(s, flag, cap, fmt, ap);
+	va_end(ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int __snprintf_chk(char *s, size_t n, int flag, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(__vsnprintf_chk)(s, n, flag, cap, fmt, ap);
+	va_end(ap);
+	printed(s, n, r, CALLER_PC);
 	return r;
 }
