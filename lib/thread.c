@@ -158,7 +158,7 @@ static void release_slot(pv_thread *t)
 void pv_thread_finish(pv_thread *t)
 {
 	pv_vc_copy(&t->final_vc, &t->vc);
-	/* Code after this (TLS destructors) runs unchecked: the slot may be reused. */
+	/* Code after this runs unchecked: the slot may be reused. */
 	if (pv_cur_thread == t)
 		pv_cur_thread = NULL;
 	pv_lock_acquire(&reg_lock);
