@@ -1,8 +1,9 @@
-/* The string functions of libc: what they read and write is invisible to
- * instrumentation, so each reports the bytes it really touches, the
- * terminating NUL included where it is read or written. The fortified
- * __*_chk forms (_FORTIFY_SOURCE) are checked the same way. Lengths come
- * from the real functions: nothing here calls an interceptor of this file. */
+/* The string functions of libc, sprintf and its kin, and the time
+ * conversions: what they read and write is invisible to instrumentation,
+ * so each reports the bytes it really touches, the terminating NUL
+ * included where it is read or written. The fortified __*_chk forms
+ * (_FORTIFY_SOURCE) are checked the same way. Lengths come from the real
+ * functions: nothing here calls an interceptor of this file. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "access.h"
 #include "base.h"
 #include "heap.h"
@@ -521,4 +523,40 @@ PV_INTERCEPTOR int __snprintf_chk(char *s, size_t n, int flag, size_t cap, const
 	va_end(ap);
 	printed(s, n, r, CALLER_PC);
 	return r;
+}
+
+/* ---- Time conversions ---- */
+
+/* They read the time and write the broken-down result: the caller's for
+ * the _r forms, libc's one static struct for localtime and gmtime (so two
+ * threads converting at once race on it, as ThreadSanitizer reports). */
+static struct tm *converted(const time_t *when, struct tm *tm, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (t) {
+		read_range(t, when, sizeof *when, pc);
+		if (tm)
+			write_range(t, tm, sizeof *tm, pc);
+	}
+	return tm;
+}
+
+PV_INTERCEPTOR struct tm *localtime_r(const time_t *when, struct tm *out)
+{
+	return converted(when, REAL(localtime_r)(when, out), CALLER_PC);
+}
+
+PV_INTERCEPTOR struct tm *gmtime_r(const time_t *when, struct tm *out)
+{
+	return converted(when, REAL(gmtime_r)(when, out), CALLER_PC);
+}
+
+PV_INTERCEPTOR struct tm *localtime(const time_t *when)
+{
+	return converted(when, REAL(localtime)(when), CALLER_PC);
+}
+
+PV_INTERCEPTOR struct tm *gmtime(const time_t *when)
+{
+	return converted(when, REAL(gmtime)(when), CALLER_PC);
 }
