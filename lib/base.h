@@ -47,6 +47,10 @@ int pv_write_all(int fd, const void *buf, size_t n);
  * program may also define for itself. */
 int pv_open(const char *path, int flags, int mode);
 void pv_close(int fd);
+/* vsnprintf and snprintf that never go through the interceptors of the
+ * names (which record the program's writes). */
+int pv_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int pv_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* printf to fd through a stack buffer; no allocation. */
 void pv_dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a message about the runtime itself and abort. */

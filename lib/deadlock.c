@@ -38,7 +38,7 @@ static pv_report_stack *add_stack(pv_report *r, int tid, const char *access, uin
 		return NULL;
 	pv_report_stack *st = &r->stacks[r->nstacks++];
 	st->tid = tid;
-	snprintf(st->access, sizeof st->access, "%s", access);
+	pv_snprintf(st->access, sizeof st->access, "%s", access);
 	st->addr = addr;
 	pv_ctx_expand(s.ctx, s.pc, &st->stack);
 	add_thread(r, tid);
@@ -57,7 +57,7 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	l->start = m;
 	l->tid = -1;
 	/* Named by emit, once the report is known not to be a duplicate. */
-	snprintf(l->name, sizeof l->name, "%s", kind);
+	pv_snprintf(l->name, sizeof l->name, "%s", kind);
 }
 
 /* Name the lock as the program does: a global, or a heap block with the
@@ -66,7 +66,7 @@ static void name_sync(pv_report_location *l)
 {
 	uintptr_t m = l->start;
 	char kind[32];
-	snprintf(kind, sizeof kind, "%s", l->name);
+	pv_snprintf(kind, sizeof kind, "%s", l->name);
 	char global[96];
 	uintptr_t start, pc;
 	size_t size;
@@ -74,16 +74,16 @@ static void name_sync(pv_report_location *l)
 	pv_ctx ctx;
 	if (!pv_symbolize_data(m, global, sizeof global, &start, &size)) {
 		if (m == start)
-			snprintf(l->name, sizeof l->name, "%.24s '%.96s'", kind, global);
+			pv_snprintf(l->name, sizeof l->name, "%.24s '%.96s'", kind, global);
 		else
-			snprintf(l->name, sizeof l->name, "%.24s in '%.72s' (+%lu)", kind, global,
+			pv_snprintf(l->name, sizeof l->name, "%.24s in '%.72s' (+%lu)", kind, global,
 				 (unsigned long)(m - start));
 	} else if (!pv_heap_find(m, &start, &size, &tid, &ctx, &pc)) {
-		snprintf(l->name, sizeof l->name, "%s in a heap block of size %zu", kind, size);
+		pv_snprintf(l->name, sizeof l->name, "%s in a heap block of size %zu", kind, size);
 		l->tid = tid;
 		pv_ctx_expand(ctx, pc, &l->stack);
 	} else {
-		snprintf(l->name, sizeof l->name, "%s", kind);
+		pv_snprintf(l->name, sizeof l->name, "%s", kind);
 	}
 }
 
@@ -96,7 +96,7 @@ static pv_report *new_report(pv_report_kind kind, const char *headline)
 {
 	pv_report *r = pv_alloc(sizeof *r);
 	r->kind = kind;
-	snprintf(r->headline, sizeof r->headline, "%s", headline);
+	pv_snprintf(r->headline, sizeof r->headline, "%s", headline);
 	return r;
 }
 
@@ -210,23 +210,23 @@ static void __attribute__((noreturn)) report_deadlock(const pv_wg_deadlock *d)
 		pv_report_stack *st = add_stack(r, w->tid, "wait", w->object, w->site);
 		if (!st)
 			break;
-		int n = snprintf(st->title, sizeof st->title, "Thread T%d waits for %s",
+		int n = pv_snprintf(st->title, sizeof st->title, "Thread T%d waits for %s",
 				 w->tid, wait_name(w->kind));
 		if (w->kind == PV_WAIT_JOIN)
-			snprintf(st->title + n, sizeof st->title - n, " of thread T%d", (int)w->object);
+			pv_snprintf(st->title + n, sizeof st->title - n, " of thread T%d", (int)w->object);
 		else if (w->nholders) {
 			const pv_thread *h = pv_thread_by_tid(w->holders[0]);
-			snprintf(st->title + n, sizeof st->title - n, " %p held by thread T%d%s",
+			pv_snprintf(st->title + n, sizeof st->title - n, " %p held by thread T%d%s",
 				 (void *)w->object, w->holders[0],
 				 !h || h->state == PV_THREAD_FINISHED ? ", which no longer runs" : "");
 		}
 		else
-			snprintf(st->title + n, sizeof st->title - n, " %p", (void *)w->object);
+			pv_snprintf(st->title + n, sizeof st->title - n, " %p", (void *)w->object);
 		if (w->kind == PV_WAIT_MUTEX || w->kind == PV_WAIT_RDLOCK || w->kind == PV_WAIT_WRLOCK ||
 		    w->kind == PV_WAIT_LOCK)
 			add_lock(r, w->object);
 	}
-	snprintf(r->note, sizeof r->note, "%d thread(s) blocked%s", d->nblocked,
+	pv_snprintf(r->note, sizeof r->note, "%d thread(s) blocked%s", d->nblocked,
 		 d->ncycle ? ", in a cycle of waits" : ", none can wake another");
 	end_deadlocked(r);
 }
@@ -237,19 +237,19 @@ static void report_lock_order(const pv_lg_cycle *c)
 	for (int i = 0; i < c->n && r->nstacks + 2 <= PV_REPORT_MAX_STACKS; i++) {
 		const pv_lg_edge *e = &c->e[i];
 		pv_report_stack *st = add_stack(r, e->tid, "lock", e->to, e->to_site);
-		snprintf(st->title, sizeof st->title, "Mutex %p acquired here while holding mutex %p in thread T%d",
+		pv_snprintf(st->title, sizeof st->title, "Mutex %p acquired here while holding mutex %p in thread T%d",
 			 (void *)e->to, (void *)e->from, e->tid);
 		st = add_stack(r, e->tid, "lock", e->from, e->from_site);
-		snprintf(st->title, sizeof st->title, "Mutex %p previously acquired by the same thread here",
+		pv_snprintf(st->title, sizeof st->title, "Mutex %p previously acquired by the same thread here",
 			 (void *)e->from);
 		add_lock(r, e->from);
 		add_lock(r, e->to);
 	}
-	int n = snprintf(r->note, sizeof r->note, "Cycle of %d locks:", c->len);
+	int n = pv_snprintf(r->note, sizeof r->note, "Cycle of %d locks:", c->len);
 	for (int i = 0; i < c->n && n < (int)sizeof r->note; i++)
-		n += snprintf(r->note + n, sizeof r->note - n, " %p ->", (void *)c->e[i].from);
+		n += pv_snprintf(r->note + n, sizeof r->note - n, " %p ->", (void *)c->e[i].from);
 	if (c->n && n < (int)sizeof r->note)
-		snprintf(r->note + n, sizeof r->note - n, " %p", (void *)c->e[0].from);
+		pv_snprintf(r->note + n, sizeof r->note - n, " %p", (void *)c->e[0].from);
 	emit(r);
 }
 
@@ -261,7 +261,7 @@ static pv_report *misuse(pv_thread *t, const char *headline, uintptr_t obj, uint
 	if (pc) {
 		pv_report_stack *st = &r->stacks[r->nstacks++];
 		st->tid = t->tid;
-		snprintf(st->access, sizeof st->access, "call");
+		pv_snprintf(st->access, sizeof st->access, "call");
 		st->addr = obj;
 		pv_stack_unwind(&st->stack, pc);
 		pv_ctx_trim(t->ctx, &st->stack);
@@ -277,7 +277,7 @@ void pv_dl_misuse(pv_thread *t, const char *headline, uintptr_t obj, const char 
 	pv_report *r = misuse(t, headline, obj, pc);
 	if (obj)
 		add_sync(r, obj, kind);
-	snprintf(r->note, sizeof r->note, "%s", note ? note : "");
+	pv_snprintf(r->note, sizeof r->note, "%s", note ? note : "");
 	emit(r);
 	t->ignore--;
 }
@@ -288,7 +288,7 @@ static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintp
 	pv_report *r = misuse(t, headline, m, pc);
 	if (earlier) {
 		pv_report_stack *e = add_stack(r, t->tid, "lock", m, earlier->site);
-		snprintf(e->title, sizeof e->title, "Mutex %p acquired here by thread T%d", (void *)m, t->tid);
+		pv_snprintf(e->title, sizeof e->title, "Mutex %p acquired here by thread T%d", (void *)m, t->tid);
 	}
 	add_lock(r, m);
 	emit(r);
@@ -422,7 +422,7 @@ int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
 		pv_lock_release(&olock);
 		if (waiters) {
 			pv_report *r = misuse(t, "destroy of a condition variable with waiters", addr, pc);
-			snprintf(r->note, sizeof r->note,
+			pv_snprintf(r->note, sizeof r->note,
 				 "%d thread(s) wait on it; the destroy returns EBUSY", waiters);
 			emit(r);
 			busy = EBUSY;
@@ -431,14 +431,14 @@ int pv_dl_destroy(pv_thread *t, uintptr_t addr, pv_dl_object kind, uintptr_t pc)
 		int holders[PV_WG_MAX_HOLDERS];
 		char head[64];
 		if (is_destroyed(addr)) {
-			snprintf(head, sizeof head, "destroy of a destroyed %s", lock_noun(kind));
+			pv_snprintf(head, sizeof head, "destroy of a destroyed %s", lock_noun(kind));
 			report_misuse(t, head, addr, pc, NULL);
 		} else if (pv_wg_holders(addr, holders, PV_WG_MAX_HOLDERS)) {
-			snprintf(head, sizeof head, "destroy of a locked %s", lock_noun(kind));
+			pv_snprintf(head, sizeof head, "destroy of a locked %s", lock_noun(kind));
 			pv_report *r = misuse(t, head, addr, pc);
 			add_thread(r, holders[0]);
 			add_lock(r, addr);
-			snprintf(r->note, sizeof r->note, "thread T%d holds it%s", holders[0],
+			pv_snprintf(r->note, sizeof r->note, "thread T%d holds it%s", holders[0],
 				 holders[0] == t->tid ? " (the destroying thread)" : "");
 			emit(r);
 		}
@@ -509,11 +509,11 @@ void pv_dl_barrier_init(pv_thread *t, uintptr_t b, unsigned count, uintptr_t pc)
 		return;
 	t->ignore++;
 	char head[96];
-	snprintf(head, sizeof head, "barrier initialised again %swhile threads wait in it",
+	pv_snprintf(head, sizeof head, "barrier initialised again %swhile threads wait in it",
 		 count != old ? "with a different count " : "");
 	pv_report *r = misuse(t, head, b, pc);
 	add_sync(r, b, "barrier");
-	snprintf(r->note, sizeof r->note,
+	pv_snprintf(r->note, sizeof r->note,
 		 "%u thread(s) wait in it for %u to arrive; the new count is %u, and their round is lost",
 		 arrived, old, count);
 	emit(r);
@@ -555,7 +555,7 @@ int pv_dl_join_misuse(pv_thread *self, pv_thread *target, uintptr_t pc)
 	pv_report *r = misuse(self, target->joined ? "join of a thread already joined"
 						   : "join of a detached thread", 0, pc);
 	add_thread(r, target->tid);
-	snprintf(r->note, sizeof r->note, "thread T%d is %s; the join returns %s without waiting",
+	pv_snprintf(r->note, sizeof r->note, "thread T%d is %s; the join returns %s without waiting",
 		 target->tid, target->joined ? "joined already" : "detached",
 		 target->joined ? "ESRCH" : "EINVAL");
 	emit(r);
@@ -659,14 +659,14 @@ static void check_inherited(pv_thread *t, uintptr_t m, pv_wait_kind kind, uintpt
 		return;
 	char who[32] = "another thread";
 	if (holder >= 0)
-		snprintf(who, sizeof who, "thread T%d", holder);
+		pv_snprintf(who, sizeof who, "thread T%d", holder);
 	pv_report *r = misuse(t, "lock of a mutex that another thread held at fork", m, pc);
 	pv_report_stack *st = add_stack(r, fork_tid, "fork", m, fork_site);
 	if (st)
-		snprintf(st->title, sizeof st->title, "The process forked here while %s held mutex %p",
+		pv_snprintf(st->title, sizeof st->title, "The process forked here while %s held mutex %p",
 			 who, (void *)m);
 	add_lock(r, m);
-	snprintf(r->note, sizeof r->note, "%s did not come along into the child: nobody will unlock it",
+	pv_snprintf(r->note, sizeof r->note, "%s did not come along into the child: nobody will unlock it",
 		 holder >= 0 ? who : "the thread that held it");
 	r->note[0] = r->note[0] == 't' ? 'T' : r->note[0];
 	emit(r);
@@ -930,9 +930,9 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 							  : "deadlock: a thread locks a mutex it already holds");
 			pv_report_stack *st = &r->stacks[r->nstacks++];
 			st->tid = t->tid;
-			snprintf(st->access, sizeof st->access, "lock");
+			pv_snprintf(st->access, sizeof st->access, "lock");
 			st->addr = m;
-			snprintf(st->title, sizeof st->title,
+			pv_snprintf(st->title, sizeof st->title,
 				 upgrade ? "Thread T%d asks for the write lock of rwlock %p here"
 					 : "Thread T%d locks mutex %p again here",
 				 t->tid, (void *)m);
@@ -941,9 +941,9 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 			add_thread(r, t->tid);
 			pv_report_stack *e = add_stack(r, t->tid, "lock", m, h->site);
 			if (upgrade)
-				snprintf(e->title, sizeof e->title, "It took the read lock here and holds it");
+				pv_snprintf(e->title, sizeof e->title, "It took the read lock here and holds it");
 			else
-				snprintf(e->title, sizeof e->title, "Mutex %p first acquired here", (void *)m);
+				pv_snprintf(e->title, sizeof e->title, "Mutex %p first acquired here", (void *)m);
 			add_lock(r, m);
 			end_deadlocked(r);
 		}
@@ -991,7 +991,7 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 			pv_report *r = misuse(t, "unlock of a mutex held by another thread", m, pc);
 			add_thread(r, holders[0]);
 			add_lock(r, m);
-			snprintf(r->note, sizeof r->note, "thread T%d holds it", holders[0]);
+			pv_snprintf(r->note, sizeof r->note, "thread T%d holds it", holders[0]);
 			emit(r);
 		} else {
 			report_misuse(t, "unlock of a mutex that is not locked", m, pc, NULL);
@@ -1031,11 +1031,11 @@ static void cond_waiter_add(pv_thread *t, uintptr_t cond, uintptr_t m, uintptr_t
 	if (!other)
 		return;
 	pv_report *r = misuse(t, "condition variable waited on with two different mutexes", cond, pc);
-	snprintf(r->stacks[0].title, sizeof r->stacks[0].title,
+	pv_snprintf(r->stacks[0].title, sizeof r->stacks[0].title,
 		 "Thread T%d waits on condition %p with mutex %p here", t->tid, (void *)cond, (void *)m);
 	pv_report_stack *st = add_stack(r, other_tid, "wait", cond, other_site);
 	if (st)
-		snprintf(st->title, sizeof st->title,
+		pv_snprintf(st->title, sizeof st->title,
 			 "Thread T%d waits on it with mutex %p here", other_tid, (void *)other);
 	add_lock(r, m);
 	add_lock(r, other);
@@ -1246,7 +1246,7 @@ static void report_leaks(void)
 			continue;
 		pv_memset(r, 0, sizeof *r);
 		r->kind = PV_REPORT_THREAD_LEAK;
-		snprintf(r->headline, sizeof r->headline, "thread leak");
+		pv_snprintf(r->headline, sizeof r->headline, "thread leak");
 		pv_thread_describe(v[i], &r->threads[0]);
 		r->nthreads = 1;
 		r->count = 1;

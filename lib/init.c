@@ -62,6 +62,7 @@ void pv_runtime_init(void)
 		pv_dl_thread_start(t);
 		pv_process_init();
 		pv_descriptors_init();
+		pv_thread_end_init();
 		atexit(at_exit);
 		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 	}

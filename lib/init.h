@@ -9,5 +9,7 @@ int pv_runtime_ready(void);
 void pv_process_init(void);
 /* Register the descriptor model's fork handler (intercept_fd.c). */
 void pv_descriptors_init(void);
+/* Make the key that ends threads after their TLS destructors (intercept_pthread.c). */
+void pv_thread_end_init(void);
 
 #endif

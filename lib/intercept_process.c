@@ -239,7 +239,7 @@ static int carries_runtime_p(const char *file)
 	for (const char *p = dirs;; p++) {
 		const char *e = strchrnul(p, ':');
 		int n = (int)(e - p);
-		snprintf(buf, sizeof buf, "%.*s/%s", n ? n : 1, n ? p : ".", file);
+		pv_snprintf(buf, sizeof buf, "%.*s/%s", n ? n : 1, n ? p : ".", file);
 		if (!access(buf, X_OK))
 			return carries_runtime(buf);
 		if (!*e)
@@ -376,7 +376,7 @@ PV_INTERCEPTOR int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	pv_thread *t = pv_cur();
 	char path[32];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	pv_snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	int runtime = runtime_at(t, path, 0);
 	new_env env = session_env(envp, t, runtime);
 	exec_prepare(t, runtime);
@@ -522,10 +522,10 @@ PV_INTERCEPTOR sem_t *sem_open(const char *name, int oflag, ...)
 	if (s != SEM_FAILED && pv_runtime_ready()) {
 		char path[300];
 		struct stat st;
-		snprintf(path, sizeof path, "/dev/shm/sem.%s", name[0] == '/' ? name + 1 : name);
+		pv_snprintf(path, sizeof path, "/dev/shm/sem.%s", name[0] == '/' ? name + 1 : name);
 		if (!stat(path, &st)) {
 			char what[112];
-			snprintf(what, sizeof what, "named semaphore '%s'", name);
+			pv_snprintf(what, sizeof what, "named semaphore '%s'", name);
 			pv_xmap_register_file((uintptr_t)s, sizeof *s, st.st_dev, st.st_ino, 0, what);
 		}
 	}

@@ -2,6 +2,7 @@
  * semaphores, barriers, once and spinlocks, turned into happens-before. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <linux/futex.h>
 #include <semaphore.h>
@@ -73,8 +74,8 @@ static void check_timeout(const volatile void *obj, const char *noun, const char
 	if (!t || !ts || (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000))
 		return;
 	char head[96], note[128];
-	snprintf(head, sizeof head, "invalid timeout for %s", call);
-	snprintf(note, sizeof note,
+	pv_snprintf(head, sizeof head, "invalid timeout for %s", call);
+	pv_snprintf(note, sizeof note,
 		 "tv_nsec is %ld, not in [0, 1000000000): the wait fails with EINVAL", (long)ts->tv_nsec);
 	pv_dl_misuse(t, head, A(obj), noun, pc, note);
 }
@@ -105,15 +106,51 @@ typedef struct {
 	int started;          /* futex word: 1 once the thread is registered */
 } start_args;
 
+/* A thread ends after its TLS destructors (C++ thread_local, pthread keys'),
+ * whose accesses are its own: as ThreadSanitizer does, a key of the
+ * runtime's puts the end off to the last round of destructors. Without the
+ * key (none left), a thread ends when its function returns. */
+static pthread_key_t end_key;
+static int end_key_made;
+static __thread int end_deferred;   /* this thread's end waits for the key */
+static __thread uintptr_t exit_pc;  /* where it called pthread_exit, or 0 */
+
+static void thread_end(pv_thread *t)
+{
+	if (pv_cur() == t) {
+		pv_dl_thread_exit(t, exit_pc);
+		pv_thread_finish(t);
+	}
+}
+
+/* The key's destructor: set again until the last round, then the end. */
+static void end_round(void *v)
+{
+	uintptr_t left = (uintptr_t)v;
+	if (left > 1 && pthread_setspecific(end_key, (void *)(left - 1)) == 0)
+		return;
+	pv_thread *t = pv_cur();
+	if (t)
+		thread_end(t);
+}
+
+void pv_thread_end_init(void)
+{
+	end_key_made = pthread_key_create(&end_key, end_round) == 0;
+}
+
+static void defer_end(void)
+{
+	end_deferred = end_key_made &&
+		pthread_setspecific(end_key, (void *)(uintptr_t)PTHREAD_DESTRUCTOR_ITERATIONS) == 0;
+}
+
 /* The thread was cancelled: its function never returns, yet the thread
  * ends (after pthread_exit, which ends it itself, it is no longer current). */
 static void thread_unwound(void *p)
 {
-	pv_thread *t = p;
-	if (pv_cur() == t) {
-		pv_dl_thread_exit(t, 0);
-		pv_thread_finish(t);
-	}
+	if (!end_deferred)
+		thread_end(p);
 }
 
 static long futex(int *addr, int op, int val)
@@ -144,13 +181,14 @@ static void *thread_start(void *p)
 	start_args s = *(start_args *)p;
 	pv_thread_start(s.t, pthread_self());
 	pv_dl_thread_start(s.t);
+	defer_end();
 	started(p);
 	void *ret;
 	pthread_cleanup_push(thread_unwound, s.t);
 	ret = s.fn(s.arg);
 	pthread_cleanup_pop(0);
-	pv_dl_thread_exit(s.t, 0);
-	pv_thread_finish(s.t);
+	if (!end_deferred)
+		thread_end(s.t);
 	return ret;
 }
 
@@ -321,8 +359,9 @@ PV_INTERCEPTOR void pthread_exit(void *ret)
 {
 	pv_thread *t = pv_cur();
 	if (t) {
-		pv_dl_thread_exit(t, CALLER_PC);
-		pv_thread_finish(t);
+		exit_pc = CALLER_PC;
+		if (!end_deferred)
+			thread_end(t);
 	}
 	REAL(pthread_exit)(ret);
 	__builtin_unreachable();

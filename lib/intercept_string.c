@@ -1,13 +1,17 @@
-/* The string functions of libc: what they read and write is invisible to
- * instrumentation, so each reports the bytes it really touches, the
- * terminating NUL included where it is read or written. The fortified
- * __*_chk forms (_FORTIFY_SOURCE) are checked the same way. Lengths come
- * from the real functions: nothing here calls an interceptor of this file. */
+/* The string functions of libc, sprintf and its kin, and the time
+ * conversions: what they read and write is invisible to instrumentation,
+ * so each reports the bytes it really touches, the terminating NUL
+ * included where it is read or written. The fortified __*_chk forms
+ * (_FORTIFY_SOURCE) are checked the same way. Lengths come from the real
+ * functions: nothing here calls an interceptor of this file. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "access.h"
 #include "base.h"
 #include "heap.h"
@@ -21,6 +25,10 @@ extern char *__stpcpy_chk(char *, const char *, size_t);
 extern char *__strcat_chk(char *, const char *, size_t);
 extern char *__strncpy_chk(char *, const char *, size_t, size_t);
 extern char *__strncat_chk(char *, const char *, size_t, size_t);
+extern int __sprintf_chk(char *, int, size_t, const char *, ...);
+extern int __vsprintf_chk(char *, int, size_t, const char *, va_list);
+extern int __snprintf_chk(char *, size_t, int, size_t, const char *, ...);
+extern int __vsnprintf_chk(char *, size_t, int, size_t, const char *, va_list);
 
 static inline void read_range(pv_thread *t, const void *p, size_t n, uintptr_t pc)
 {
@@ -440,4 +448,115 @@ PV_INTERCEPTOR char *strtok(char *s, const char *delim)
 		read_range(t, r, REAL(strlen)(r) + 1, pc);
 	}
 	return r;
+}
+
+/* ---- Formatted output into memory ---- */
+
+/* sprintf and its kin write the string and its NUL, as much of it as cap
+ * lets in. (The %s arguments they read are not checked.) __vsnprintf_chk
+ * is left alone: the runtime formats its own text with it (pv_vsnprintf). */
+static void printed(char *s, size_t cap, int r, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (!t || r < 0 || !cap)
+		return;
+	size_t n = (size_t)r + 1;
+	write_range(t, s, n < cap ? n : cap, pc);
+}
+
+PV_INTERCEPTOR int vsnprintf(char *s, size_t n, const char *fmt, va_list ap)
+{
+	int r = REAL(vsnprintf)(s, n, fmt, ap);
+	printed(s, n, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int snprintf(char *s, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(vsnprintf)(s, n, fmt, ap);
+	va_end(ap);
+	printed(s, n, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int vsprintf(char *s, const char *fmt, va_list ap)
+{
+	int r = REAL(vsprintf)(s, fmt, ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int sprintf(char *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(vsprintf)(s, fmt, ap);
+	va_end(ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int __vsprintf_chk(char *s, int flag, size_t cap, const char *fmt, va_list ap)
+{
+	int r = REAL(__vsprintf_chk)(s, flag, cap, fmt, ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int __sprintf_chk(char *s, int flag, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(__vsprintf_chk)(s, flag, cap, fmt, ap);
+	va_end(ap);
+	printed(s, SIZE_MAX, r, CALLER_PC);
+	return r;
+}
+
+PV_INTERCEPTOR int __snprintf_chk(char *s, size_t n, int flag, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = REAL(__vsnprintf_chk)(s, n, flag, cap, fmt, ap);
+	va_end(ap);
+	printed(s, n, r, CALLER_PC);
+	return r;
+}
+
+/* ---- Time conversions ---- */
+
+/* They read the time and write the broken-down result: the caller's for
+ * the _r forms, libc's one static struct for localtime and gmtime (so two
+ * threads converting at once race on it, as ThreadSanitizer reports). */
+static struct tm *converted(const time_t *when, struct tm *tm, uintptr_t pc)
+{
+	pv_thread *t = program_thread();
+	if (t) {
+		read_range(t, when, sizeof *when, pc);
+		if (tm)
+			write_range(t, tm, sizeof *tm, pc);
+	}
+	return tm;
+}
+
+PV_INTERCEPTOR struct tm *localtime_r(const time_t *when, struct tm *out)
+{
+	return converted(when, REAL(localtime_r)(when, out), CALLER_PC);
+}
+
+PV_INTERCEPTOR struct tm *gmtime_r(const time_t *when, struct tm *out)
+{
+	return converted(when, REAL(gmtime_r)(when, out), CALLER_PC);
+}
+
+PV_INTERCEPTOR struct tm *localtime(const time_t *when)
+{
+	return converted(when, REAL(localtime)(when), CALLER_PC);
+}
+
+PV_INTERCEPTOR struct tm *gmtime(const time_t *when)
+{
+	return converted(when, REAL(gmtime)(when), CALLER_PC);
 }

@@ -50,7 +50,7 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 	};
 	if (!strcmp(key, "json")) {
 		if (strlen(val) >= sizeof o->json_path) {
-			snprintf(err, errlen, "json: path too long");
+			pv_snprintf(err, errlen, "json: path too long");
 			return -1;
 		}
 		strcpy(o->json_path, val);
@@ -60,13 +60,13 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 		if (strcmp(key, ints[i].name))
 			continue;
 		if (parse_int(val, ints[i].lo, ints[i].hi, (int *)((char *)o + ints[i].off))) {
-			snprintf(err, errlen, "%s: expected an integer in [%d, %d], got '%s'",
+			pv_snprintf(err, errlen, "%s: expected an integer in [%d, %d], got '%s'",
 				 key, ints[i].lo, ints[i].hi, val);
 			return -1;
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "unknown option '%s'", key);
+	pv_snprintf(err, errlen, "unknown option '%s'", key);
 	return -1;
 }
 
@@ -82,7 +82,7 @@ static const char *read_value(const char *s, char *out, size_t outlen,
 	for (;; s++) {
 		char c = *s;
 		if (!c && quote) {
-			snprintf(err, errlen, "%s: unterminated %c quote", key, quote);
+			pv_snprintf(err, errlen, "%s: unterminated %c quote", key, quote);
 			return NULL;
 		}
 		if (!c || (!quote && strchr(SEPARATORS, c)))
@@ -97,13 +97,13 @@ static const char *read_value(const char *s, char *out, size_t outlen,
 		}
 		if (c == '\\' && quote != '\'') {
 			if (!*++s) {
-				snprintf(err, errlen, "%s: a backslash ends the options", key);
+				pv_snprintf(err, errlen, "%s: a backslash ends the options", key);
 				return NULL;
 			}
 			c = *s;
 		}
 		if (n + 1 >= outlen) {
-			snprintf(err, errlen, "%s: value too long", key);
+			pv_snprintf(err, errlen, "%s: value too long", key);
 			return NULL;
 		}
 		out[n++] = c;
@@ -123,11 +123,11 @@ int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen)
 			return 0;
 		size_t k = strcspn(s, "=" SEPARATORS "'\"\\");
 		if (s[k] != '=' || !k) {
-			snprintf(err, errlen, "'%.*s' is not key=value", (int)strcspn(s, SEPARATORS), s);
+			pv_snprintf(err, errlen, "'%.*s' is not key=value", (int)strcspn(s, SEPARATORS), s);
 			return -1;
 		}
 		if (k >= sizeof key) {
-			snprintf(err, errlen, "unknown option '%.*s'", (int)k, s);
+			pv_snprintf(err, errlen, "unknown option '%.*s'", (int)k, s);
 			return -1;
 		}
 		memcpy(key, s, k);

@@ -173,7 +173,7 @@ static void describe_location(pv_report *r, uintptr_t addr)
 		l->start = addr;
 		l->size = 8;
 		l->tid = tid;
-		snprintf(l->name, sizeof l->name, "file descriptor %d", fd);
+		pv_snprintf(l->name, sizeof l->name, "file descriptor %d", fd);
 		if (pc)
 			pv_ctx_expand(ctx, pc, &l->stack);
 	} else if (!pv_heap_find(addr, &start, &size, &tid, &ctx, &pc)) {
@@ -262,7 +262,7 @@ static void describe_sync(pv_report *r, uintptr_t a, uintptr_t b)
 	l->kind = PV_LOC_SYNC;
 	l->start = at;
 	l->tid = -1;
-	snprintf(l->name, sizeof l->name, "%s", k);
+	pv_snprintf(l->name, sizeof l->name, "%s", k);
 }
 
 /* A use after free: the block, if still remembered, where it was
@@ -271,11 +271,11 @@ static void describe_freed(pv_report *r, const pv_heap_freed *fb, int free_tid)
 {
 	char who[32];
 	if (free_tid == 0)
-		snprintf(who, sizeof who, "main thread");
+		pv_snprintf(who, sizeof who, "main thread");
 	else
-		snprintf(who, sizeof who, "thread T%d", free_tid);
+		pv_snprintf(who, sizeof who, "thread T%d", free_tid);
 	if (!fb) {
-		snprintf(r->note, sizeof r->note,
+		pv_snprintf(r->note, sizeof r->note,
 			 "The memory was freed by %s (the previous write is the free).", who);
 		return;
 	}
@@ -285,7 +285,7 @@ static void describe_freed(pv_report *r, const pv_heap_freed *fb, int free_tid)
 	l->size = fb->size;
 	l->tid = fb->tid;
 	pv_ctx_expand(fb->ctx, fb->pc, &l->stack);
-	snprintf(r->note, sizeof r->note,
+	pv_snprintf(r->note, sizeof r->note,
 		 "The heap block of size %zu at %p was freed by %s (the previous write is the free).",
 		 fb->size, (void *)fb->start, who);
 }
@@ -322,11 +322,11 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	}
 	pv_report *r = pv_alloc(sizeof *r);
 	r->kind = PV_REPORT_RACE;
-	snprintf(r->headline, sizeof r->headline, freed ? "heap-use-after-free" : "data race");
+	pv_snprintf(r->headline, sizeof r->headline, freed ? "heap-use-after-free" : "data race");
 
 	pv_report_stack *cur = &r->stacks[0];
 	cur->tid = t->tid;
-	snprintf(cur->access, sizeof cur->access, "%s", access_name(is_write, is_atomic));
+	pv_snprintf(cur->access, sizeof cur->access, "%s", access_name(is_write, is_atomic));
 	cur->size = (int)size;
 	cur->addr = addr;
 	pv_stack_unwind(&cur->stack, pc);
@@ -345,7 +345,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		other = NULL;
 	prev->tid = remote ? otid : other ? other->tid : freed ? PV_CELL_FREED_TID(old_meta) : -1;
 	prev->pid = remote ? opid : 0;
-	snprintf(prev->access, sizeof prev->access, "%s",
+	pv_snprintf(prev->access, sizeof prev->access, "%s",
 		 access_name(PV_CELL_WRITE(old_meta), PV_CELL_ATOMIC(old_meta)));
 	prev->size = 1 << PV_CELL_SIZELOG(old_meta);
 	prev->addr = old_addr;
@@ -360,17 +360,17 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 			}
 		char who[32];
 		if (otid)
-			snprintf(who, sizeof who, "thread T%d", otid);
+			pv_snprintf(who, sizeof who, "thread T%d", otid);
 		else
-			snprintf(who, sizeof who, "main thread");
-		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by %s of process %d%s",
+			pv_snprintf(who, sizeof who, "main thread");
+		pv_snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by %s of process %d%s",
 			 prev->access, prev->size, (void *)prev->addr, who, opid,
 			 same_image || old.n ? "" : " (another program: its stack is not known here)");
 	} else if (prev->tid == 0)
-		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by main thread",
+		pv_snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by main thread",
 			 prev->access, prev->size, (void *)prev->addr);
 	else
-		snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by thread T%d",
+		pv_snprintf(prev->title, sizeof prev->title, "Previous %s of size %d at %p by thread T%d",
 			 prev->access, prev->size, (void *)prev->addr, prev->tid);
 	prev->stack = old;
 	r->nstacks = 2;

@@ -337,7 +337,7 @@ int pv_session_attach(void)
 	if (!state) {
 		const char *o = getenv("PVCHECK_OPTIONS");
 		if (o && strlen(o) < sizeof options_entry - 20)
-			snprintf(options_entry, sizeof options_entry, "PVCHECK_OPTIONS=%s", o);
+			pv_snprintf(options_entry, sizeof options_entry, "PVCHECK_OPTIONS=%s", o);
 		int ok = join_env() == 0 || create() == 0;
 		if (ok) {
 			image = __atomic_fetch_add(&H->next_image, 1, __ATOMIC_RELAXED);
@@ -815,7 +815,7 @@ int pv_session_exec_fd(void)
 
 void pv_session_env_entry(uint32_t handoff, int fd, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s=%d:%u", PV_SESSION_ENV, fd, handoff);
+	pv_snprintf(buf, len, "%s=%d:%u", PV_SESSION_ENV, fd, handoff);
 }
 
 const char *pv_session_options_entry(void)

@@ -158,7 +158,7 @@ static void release_slot(pv_thread *t)
 void pv_thread_finish(pv_thread *t)
 {
 	pv_vc_copy(&t->final_vc, &t->vc);
-	/* Code after this (TLS destructors) runs unchecked: the slot may be reused. */
+	/* Code after this runs unchecked: the slot may be reused. */
 	if (pv_cur_thread == t)
 		pv_cur_thread = NULL;
 	pv_lock_acquire(&reg_lock);
@@ -343,11 +343,11 @@ void pv_thread_describe(const pv_thread *t, pv_report_thread *out)
 {
 	out->tid = t->tid;
 	if (t->name[0])
-		snprintf(out->name, sizeof out->name, "%s", t->name);
+		pv_snprintf(out->name, sizeof out->name, "%s", t->name);
 	else if (t->tid == 0)
-		snprintf(out->name, sizeof out->name, "main thread");
+		pv_snprintf(out->name, sizeof out->name, "main thread");
 	else
-		snprintf(out->name, sizeof out->name, "T%d", t->tid);
+		pv_snprintf(out->name, sizeof out->name, "T%d", t->tid);
 	out->parent_tid = t->parent_tid;
 	out->running = t->state == PV_THREAD_RUNNING;
 	out->os_tid = t->os_tid;
@@ -358,7 +358,7 @@ void pv_thread_describe(const pv_thread *t, pv_report_thread *out)
 
 void pv_thread_set_name(pv_thread *t, const char *name)
 {
-	snprintf(t->name, sizeof t->name, "%s", name);
+	pv_snprintf(t->name, sizeof t->name, "%s", name);
 }
 
 static void held_restart(pv_thread *t);

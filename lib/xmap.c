@@ -67,7 +67,7 @@ int pv_xmap_describe(uintptr_t addr, char *name, size_t len, uintptr_t *start, s
 	pv_lock_acquire(&lock);
 	for (int i = 0; i < nmaps && !found; i++)
 		if (addr - maps[i].start < maps[i].len) {
-			snprintf(name, len, "%s", maps[i].name);
+			pv_snprintf(name, len, "%s", maps[i].name);
 			*start = maps[i].start;
 			*size = maps[i].len;
 			*offset = maps[i].off;
@@ -101,18 +101,18 @@ static void name_of(int flags, int fd, char *name, size_t len)
 	char link[32], path[96];
 	ssize_t n = -1;
 	if (!(flags & MAP_ANONYMOUS) && fd >= 0) {
-		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		pv_snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 		n = readlink(link, path, sizeof path - 1);
 	}
 	if (n <= 0) {
-		snprintf(name, len, "an anonymous MAP_SHARED mapping");
+		pv_snprintf(name, len, "an anonymous MAP_SHARED mapping");
 		return;
 	}
 	path[n] = 0;
 	if (!strncmp(path, "/dev/shm/", 9))
-		snprintf(name, len, "shm object '/%s'", path + 9);
+		pv_snprintf(name, len, "shm object '/%s'", path + 9);
 	else
-		snprintf(name, len, "file '%s'", path);
+		pv_snprintf(name, len, "file '%s'", path);
 }
 
 static uint32_t object_of(int flags, int fd)
@@ -186,7 +186,7 @@ void pv_xmap_register_file(uintptr_t start, size_t len, dev_t dev, ino_t ino, ui
 		}
 	pv_lock_release(&lock);
 	xm m = { start, len, 0, 0, pv_session_file_object(dev, ino), 0, off, "" };
-	snprintf(m.name, sizeof m.name, "%s", name);
+	pv_snprintf(m.name, sizeof m.name, "%s", name);
 	(void)add(m);
 }
 
