@@ -39,18 +39,19 @@ static int ctx_of(pv_cell *c, uint64_t m, uint64_t *ctx)
 	return __atomic_load_n(&c->meta, __ATOMIC_RELAXED) == m;
 }
 
-/* With every cell taken: merge two cells that are one access run (the same
- * thread, epoch, kind and context, side by side and aligned) into one, so
- * that a loop over bytes keeps all eight instead of pushing its first ones
- * out. The freed cell, or -1. Only then: a widened cell no longer matches
- * the exact check of the fast path. */
+/* With every cell taken by a byte access: merge two cells of 1 or 2 bytes
+ * that are one access run (the same thread, epoch, kind and context, side
+ * by side and aligned) into one, so that a loop over bytes keeps all eight
+ * instead of pushing its first ones out. The freed cell, or -1. Only then:
+ * a merged cell no longer matches the fast path's exact check, and wider
+ * accesses at odd offsets (a compressor's) would pay for merging often. */
 static int compact(pv_cell *cells, const uint64_t *seen, const uint64_t *seen_ctx)
 {
 	const uint64_t low = 0x1f; /* offset and size */
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
 		uint64_t a = seen[i];
 		unsigned sizelog = PV_CELL_SIZELOG(a), size = 1u << sizelog;
-		if (!a || PV_CELL_IS_FREED(a) || size == PV_GRANULE || PV_CELL_OFF(a) % (2 * size))
+		if (!a || PV_CELL_IS_FREED(a) || size > 2 || PV_CELL_OFF(a) % (2 * size))
 			continue;
 		for (int j = 0; j < PV_SHADOW_CELLS; j++) {
 			uint64_t b = seen[j];
@@ -136,7 +137,7 @@ again:;
 		pv_race_found(t, addr, size, is_write, is_atomic, pc,
 			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
 	}
-	if (store < 0 && subsumed < 0 && (store = compact(cells, seen, seen_ctx)) >= 0)
+	if (store < 0 && subsumed < 0 && size == 1 && (store = compact(cells, seen, seen_ctx)) >= 0)
 		seen[store] = seen_ctx[store] = 0;
 	if (store < 0)
 		store = subsumed >= 0 ? subsumed : evictee(t, seen, epoch, addr);
