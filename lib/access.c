@@ -39,12 +39,13 @@ static int ctx_of(pv_cell *c, uint64_t m, uint64_t *ctx)
 	return __atomic_load_n(&c->meta, __ATOMIC_RELAXED) == m;
 }
 
-/* With every cell taken by a byte access: merge two cells of 1 or 2 bytes
- * that are one access run (the same thread, epoch, kind and context, side
- * by side and aligned) into one, so that a loop over bytes keeps all eight
- * instead of pushing its first ones out. The freed cell, or -1. Only then:
- * a merged cell no longer matches the fast path's exact check, and wider
- * accesses at odd offsets (a compressor's) would pay for merging often. */
+/* With every cell taken by a byte access that continues a run of bytes
+ * (the byte before it, by the same thread, epoch, kind and context): merge
+ * two cells of 1 or 2 bytes of such a run, side by side and aligned, into
+ * one, so that a loop over bytes keeps all eight instead of pushing its
+ * first ones out. The freed cell, or -1. Only then: merging costs two
+ * locked swaps, and a compressor's scattered byte and odd-offset accesses
+ * overflow the cells all the time (the bench's pzip and unaligned). */
 static int compact(pv_cell *cells, const uint64_t *seen, const uint64_t *seen_ctx)
 {
 	const uint64_t low = 0x1f; /* offset and size */
@@ -95,7 +96,7 @@ access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_
 	uint64_t seen[PV_SHADOW_CELLS], seen_ctx[PV_SHADOW_CELLS];
 	int tries = 0, rereads = 0;
 again:;
-	int store = -1, subsumed = -1;
+	int store = -1, subsumed = -1, run = 0;
 	const uint64_t ctx = pv_access_ctx(t, pc);
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
 		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_ACQUIRE);
@@ -115,6 +116,9 @@ again:;
 			if (alike && PV_CELL_WRITE(m) == (unsigned)is_write && moff <= off &&
 			    off + size <= moff + msize)
 				return; /* already remembered, maybe in a merged cell */
+			/* The byte before this one, by the same loop: a run of bytes. */
+			run |= alike && PV_CELL_WRITE(m) == (unsigned)is_write && moff + msize == off &&
+			       seen_ctx[i] == ctx;
 			if (weaker)
 				store = i;
 			continue;
@@ -137,7 +141,7 @@ again:;
 		pv_race_found(t, addr, size, is_write, is_atomic, pc,
 			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
 	}
-	if (store < 0 && subsumed < 0 && size == 1 && (store = compact(cells, seen, seen_ctx)) >= 0)
+	if (store < 0 && subsumed < 0 && size == 1 && run && (store = compact(cells, seen, seen_ctx)) >= 0)
 		seen[store] = seen_ctx[store] = 0;
 	if (store < 0)
 		store = subsumed >= 0 ? subsumed : evictee(t, seen, epoch, addr);
