@@ -308,6 +308,19 @@ PV_INTERCEPTOR int pthread_timedjoin_np(pthread_t th, void **ret, const struct t
 	return r;
 }
 
+PV_INTERCEPTOR int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock,
+					const struct timespec *abstime)
+{
+	int e = join_misuse(th, CALLER_PC);
+	if (e)
+		return e;
+	pv_thread *t = pv_thread_by_pthread(th);
+	int r = REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
+	if (r == 0)
+		joined(t);
+	return r;
+}
+
 PV_INTERCEPTOR int pthread_detach(pthread_t th)
 {
 	pv_thread *t = pv_thread_by_pthread(th);
