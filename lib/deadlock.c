@@ -976,6 +976,11 @@ void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking
 	}
 }
 
+void pv_dl_held_robust(pv_thread *t, uintptr_t m)
+{
+	pv_held_mark_robust(&t->held, m);
+}
+
 int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 {
 	pv_lock_mode mode = PV_LOCK_EXCL;
@@ -1142,9 +1147,13 @@ void pv_dl_thread_exit(pv_thread *t, uintptr_t pc)
 {
 	if (pv_options()->detect_deadlocks && pv_held_count(&t->held))
 		drop_stale(t);
-	if (pv_options()->detect_deadlocks && pv_held_count(&t->held)) {
+	/* A robust mutex is made to be left so: its next owner is told. */
+	const pv_held_lock *h = NULL;
+	for (int i = 0; pv_options()->detect_deadlocks && !h && i < pv_held_count(&t->held); i++)
+		if (!t->held.v[i].robust)
+			h = &t->held.v[i];
+	if (h) {
 		t->ignore++;
-		const pv_held_lock *h = &t->held.v[0];
 		report_misuse(t, "thread exited while holding a mutex", h->addr, pc, h);
 		t->ignore--;
 	}

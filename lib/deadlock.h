@@ -19,6 +19,8 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 /* After the attempt; acquired: the thread holds m now. */
 void pv_dl_after_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, int blocking,
 		      int acquired, uintptr_t pc);
+/* The lock m that t holds is a robust mutex: t may end holding it. */
+void pv_dl_held_robust(pv_thread *t, uintptr_t m);
 /* Before releasing m: which side it held (rwlocks), or -1 when it held none. */
 int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc);
 /* The lock's own memory says nobody holds m: an entry the thread kept

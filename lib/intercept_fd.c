@@ -9,7 +9,8 @@
  * happens before the read that gets its bytes, and a close before the end
  * of file. Both ends name one clock, a key they agree on without talking:
  * - pipes, FIFOs: the file (one inode for both ends); socketpairs: the
- *   first end's inode, aliased in the session;
+ *   first end's inode, aliased in the session; an eventfd: its id in the
+ *   kernel's fdinfo (every eventfd has the same anonymous inode);
  * - connected stream sockets (TCP, AF_UNIX): per direction, the pair
  *   (receiver's address, sender's address), from getsockname/getpeername.
  *   An unnamed AF_UNIX client is "unnamed", so every client of one server
@@ -29,9 +30,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -227,6 +231,35 @@ static int port_of(const struct sockaddr_storage *a)
 	return -1;
 }
 
+/* An eventfd's key, 0 when fd is none. All eventfds share one anonymous
+ * inode; the kernel's fdinfo numbers each (its id is the same in every
+ * process), and without that number (an old kernel) they share one key,
+ * which is coarser but orders no less. */
+static pv_key eventfd_key(int fd, const struct stat *st)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, buf, sizeof buf - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (strcmp(buf, "anon_inode:[eventfd]"))
+		return 0;
+	uint64_t id = 0;
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	int f = pv_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (f >= 0) {
+		n = syscall(SYS_read, f, buf, sizeof buf - 1);
+		pv_close(f);
+		buf[n > 0 ? n : 0] = 0;
+		const char *p = strstr(buf, "eventfd-id:");
+		if (p)
+			id = strtoull(p + 11, NULL, 10) + 1;
+	}
+	/* The anonymous inodes' file system has no other files: no clash. */
+	return pv_session_file_key(st->st_dev, (ino_t)(st->st_ino ^ (id << 32)));
+}
+
 /* What fd's messages synchronise through; *cache is cleared when the
  * answer may change (a socket not yet connected or bound). */
 static int classify(int fd, pv_key *send, pv_key *recv, int *cache)
@@ -240,6 +273,10 @@ static int classify(int fd, pv_key *send, pv_key *recv, int *cache)
 	if (S_ISFIFO(st.st_mode)) {
 		*send = *recv = pv_session_file_key(st.st_dev, st.st_ino);
 		return PV_FD_CHAN_KEYS;
+	}
+	if (!(st.st_mode & S_IFMT)) {
+		*send = *recv = eventfd_key(fd, &st);
+		return *send ? PV_FD_CHAN_KEYS : PV_FD_CHAN_NONE;
 	}
 	if (!S_ISSOCK(st.st_mode))
 		return PV_FD_CHAN_NONE;
@@ -416,6 +453,13 @@ PV_INTERCEPTOR int pipe2(int p[2], int flags)
 		created(p[1], CALLER_PC);
 	}
 	return r;
+}
+
+PV_INTERCEPTOR int eventfd(unsigned int initval, int flags)
+{
+	int fd = REAL(eventfd)(initval, flags);
+	created(fd, CALLER_PC);
+	return fd;
 }
 
 PV_INTERCEPTOR int socketpair(int domain, int type, int protocol, int sv[2])
@@ -671,6 +715,28 @@ static void passed_fds(struct msghdr *msg, uintptr_t pc)
 			created(fd, pc);
 		}
 	}
+}
+
+/* glibc's eventfd_write and eventfd_read call write and read inside libc. */
+PV_INTERCEPTOR int eventfd_write(int fd, eventfd_t value)
+{
+	SENDS(fd, NULL, 0, (void)0);
+	return REAL(eventfd_write)(fd, value);
+}
+
+PV_INTERCEPTOR int eventfd_read(int fd, eventfd_t *value)
+{
+	pv_thread *t = program_thread();
+	if (t)
+		fd_use(t, fd, CALLER_PC);
+	int r = REAL(eventfd_read)(fd, value);
+	if (t && r == 0) {
+		int e = errno;
+		received(t, fd, (ssize_t)sizeof *value);
+		write_buf(t, value, sizeof *value, CALLER_PC);
+		errno = e;
+	}
+	return r;
 }
 
 PV_INTERCEPTOR ssize_t recvmsg(int fd, struct msghdr *msg, int flags)

@@ -346,6 +346,19 @@ PV_INTERCEPTOR int pthread_timedjoin_np(pthread_t th, void **ret, const struct t
 	return r;
 }
 
+PV_INTERCEPTOR int pthread_clockjoin_np(pthread_t th, void **ret, clockid_t clock,
+					const struct timespec *abstime)
+{
+	int e = join_misuse(th, CALLER_PC);
+	if (e)
+		return e;
+	pv_thread *t = pv_thread_by_pthread(th);
+	int r = REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
+	if (r == 0)
+		joined(t);
+	return r;
+}
+
 PV_INTERCEPTOR int pthread_detach(pthread_t th)
 {
 	pv_thread *t = pv_thread_by_pthread(th);
@@ -443,28 +456,43 @@ static void unlocking(const volatile void *obj, const char *noun, uintptr_t pc)
 	pv_sync_release(t, A(obj), mode == PV_LOCK_SHARED ? PV_CLOCK_READ : PV_CLOCK_MAIN);
 }
 
+/* glibc's flag in a mutex's kind for PTHREAD_MUTEX_ROBUST. */
+#define GLIBC_MUTEX_ROBUST 16
+
+/* After a lock: a robust mutex held is marked so, since a thread may end
+ * holding one (its next owner gets EOWNERDEAD). */
+static int locked_robust(pthread_mutex_t *m, int r)
+{
+	pv_thread *t = program_thread();
+	if (t && (r == 0 || r == EOWNERDEAD) && (m->__data.__kind & GLIBC_MUTEX_ROBUST))
+		pv_dl_held_robust(t, A(m));
+	return r;
+}
+
 PV_INTERCEPTOR int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1, REAL(pthread_mutex_lock)(m));
+	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1,
+				     REAL(pthread_mutex_lock)(m)));
 }
 
 PV_INTERCEPTOR int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0, REAL(pthread_mutex_trylock)(m));
+	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+				     REAL(pthread_mutex_trylock)(m)));
 }
 
 PV_INTERCEPTOR int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
 	check_timeout(m, "mutex", "pthread_mutex_timedlock", abstime, CALLER_PC);
-	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
-		    REAL(pthread_mutex_timedlock)(m, abstime));
+	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+				     REAL(pthread_mutex_timedlock)(m, abstime)));
 }
 
 PV_INTERCEPTOR int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
 	check_timeout(m, "mutex", "pthread_mutex_clocklock", abstime, CALLER_PC);
-	return LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
-		    REAL(pthread_mutex_clocklock)(m, clk, abstime));
+	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
+				     REAL(pthread_mutex_clocklock)(m, clk, abstime)));
 }
 
 PV_INTERCEPTOR int pthread_mutex_unlock(pthread_mutex_t *m)

@@ -25,6 +25,13 @@ void pv_held_push(pv_held *h, uintptr_t addr, pv_lock_mode mode, pv_site site)
 	h->v[h->n++] = (pv_held_lock){ .addr = addr, .site = site, .mode = mode, .depth = 1 };
 }
 
+void pv_held_mark_robust(pv_held *h, uintptr_t addr)
+{
+	int i = held_index(h, addr);
+	if (i >= 0)
+		h->v[i].robust = 1;
+}
+
 int pv_held_pop(pv_held *h, uintptr_t addr, pv_lock_mode *mode)
 {
 	int i = held_index(h, addr);

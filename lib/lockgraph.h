@@ -30,6 +30,7 @@ typedef struct {
 	pv_site site;        /* where the first (outermost) acquisition happened */
 	pv_lock_mode mode;
 	uint32_t depth;      /* recursive acquisitions still to release */
+	int robust;          /* a robust mutex: a thread may end holding it */
 } pv_held_lock;
 
 /* Zero-initialised is empty; grows on demand. */
@@ -47,6 +48,8 @@ void pv_held_push(pv_held *h, uintptr_t addr, pv_lock_mode mode, pv_site site);
 int pv_held_pop(pv_held *h, uintptr_t addr, pv_lock_mode *mode);
 /* The thread's entry for addr, NULL when it does not hold it. */
 const pv_held_lock *pv_held_find(const pv_held *h, uintptr_t addr);
+/* The held lock at addr is a robust mutex. */
+void pv_held_mark_robust(pv_held *h, uintptr_t addr);
 static inline int pv_held_count(const pv_held *h) { return h->n; }
 /* Empty h and give its memory back (thread exit). */
 void pv_held_free(pv_held *h);

@@ -10,6 +10,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include "base.h"
 #include "stack.h"
@@ -413,8 +414,43 @@ static void fill_source(Dwfl_Module *m, Dwarf_Addr addr, pv_frame *out)
 	out->column = col;
 }
 
-/* pv_symbolize_inline's work; returns -1 when pc is in no known module. */
-static int symbolize(uintptr_t pc, pv_frame *out, int max)
+/* libdw keeps large arrays on the stack (dwarf_getsrclines some 150 KiB),
+ * more than a thread created with a small stack has left, and the demangler
+ * recurses. So libdw runs on a stack of its own, one for the process: it is
+ * used only under sym_lock. Mapped on first use, without reserve. */
+#define SYM_STACK_SIZE ((size_t)4 << 20)
+static char *sym_stack;
+static ucontext_t sym_caller, sym_callee;
+static void (*sym_fn)(void *);
+static void *sym_arg;
+
+static void sym_trampoline(void)
+{
+	sym_fn(sym_arg);
+}
+
+/* Runs fn(arg) on the symbolizer's stack; sym_lock must be held. */
+static void on_sym_stack(void (*fn)(void *), void *arg)
+{
+	if (!sym_stack)
+		sym_stack = pv_map(SYM_STACK_SIZE);
+	sym_fn = fn;
+	sym_arg = arg;
+	if (getcontext(&sym_callee) != 0) {
+		fn(arg);
+		return;
+	}
+	sym_callee.uc_stack.ss_sp = sym_stack;
+	sym_callee.uc_stack.ss_size = SYM_STACK_SIZE;
+	sym_callee.uc_link = &sym_caller;
+	makecontext(&sym_callee, sym_trampoline, 0);
+	if (swapcontext(&sym_caller, &sym_callee) != 0)
+		fn(arg);
+}
+
+/* pv_symbolize_inline's work, with sym_lock held; returns -1 when pc is in
+ * no known module. */
+static int symbolize_locked(uintptr_t pc, pv_frame *out, int max)
 {
 	pv_memset(out, 0, sizeof(*out));
 	out->pc = pc;
@@ -422,12 +458,9 @@ static int symbolize(uintptr_t pc, pv_frame *out, int max)
 		return -1;
 	Dwarf_Addr addr = pc - 1;
 
-	pv_lock_acquire(&sym_lock);
 	Dwfl_Module *m = sym_module(addr);
-	if (!m) {
-		pv_lock_release(&sym_lock);
+	if (!m)
 		return -1;
-	}
 	Dwarf_Addr start = 0;
 	const char *mname = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 	if (mname)
@@ -454,8 +487,29 @@ static int symbolize(uintptr_t pc, pv_frame *out, int max)
 		str_copy(out[i].module, sizeof(out[i].module), out->module);
 		out[i].module_offset = out->module_offset;
 	}
-	pv_lock_release(&sym_lock);
 	return n;
+}
+
+struct sym_call {
+	uintptr_t pc;
+	pv_frame *out;
+	int max;
+	int ret;
+};
+
+static void symbolize_call(void *p)
+{
+	struct sym_call *c = p;
+	c->ret = symbolize_locked(c->pc, c->out, c->max);
+}
+
+static int symbolize(uintptr_t pc, pv_frame *out, int max)
+{
+	struct sym_call c = { pc, out, max, -1 };
+	pv_lock_acquire(&sym_lock);
+	on_sym_stack(symbolize_call, &c);
+	pv_lock_release(&sym_lock);
+	return c.ret;
 }
 
 int pv_symbolize(uintptr_t pc, pv_frame *out)
@@ -471,26 +525,41 @@ int pv_symbolize_inline(uintptr_t pc, pv_frame *out, int max)
 	return n < 1 ? 1 : n;
 }
 
+struct sym_data_call {
+	uintptr_t addr;
+	char *name;
+	size_t namelen;
+	uintptr_t *start;
+	size_t *size;
+	int ret;
+};
+
+static void symbolize_data_call(void *p)
+{
+	struct sym_data_call *c = p;
+	Dwfl_Module *m = sym_module(c->addr);
+	if (!m)
+		return;
+	GElf_Off off;
+	GElf_Sym sym;
+	const char *s = dwfl_module_addrinfo(m, c->addr, &off, &sym, NULL, NULL, NULL);
+	int type = GELF_ST_TYPE(sym.st_info);
+	if (s && (type == STT_OBJECT || type == STT_TLS) && off < sym.st_size) {
+		copy_symbol(c->name, c->namelen, s);
+		*c->start = c->addr - off;
+		*c->size = sym.st_size;
+		c->ret = 0;
+	}
+}
+
 int pv_symbolize_data(uintptr_t addr, char *name, size_t namelen,
 		      uintptr_t *start, size_t *size)
 {
-	int ret = -1;
+	struct sym_data_call c = { addr, name, namelen, start, size, -1 };
 	pv_lock_acquire(&sym_lock);
-	Dwfl_Module *m = sym_module(addr);
-	if (m) {
-		GElf_Off off;
-		GElf_Sym sym;
-		const char *s = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
-		int type = GELF_ST_TYPE(sym.st_info);
-		if (s && (type == STT_OBJECT || type == STT_TLS) && off < sym.st_size) {
-			copy_symbol(name, namelen, s);
-			*start = addr - off;
-			*size = sym.st_size;
-			ret = 0;
-		}
-	}
+	on_sym_stack(symbolize_data_call, &c);
 	pv_lock_release(&sym_lock);
-	return ret;
+	return c.ret;
 }
 
 void pv_symbolize_reset(void)

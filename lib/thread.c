@@ -380,7 +380,15 @@ void pv_thread_fork_child(pv_thread *self)
 	 * child's memory, so the child has seen it. Only their current epochs are
 	 * read: their clocks may have been mid-update when the fork happened. */
 	for (pv_thread *t = all_threads; t; t = t->next) {
-		if (t == self || t->state != PV_THREAD_RUNNING)
+		if (t == self)
+			continue;
+		/* One that had finished, not yet joined, cannot be joined here
+		 * (glibc reclaims its stack), nor leak: its clock is stable. */
+		if (t->state == PV_THREAD_FINISHED && !t->joined && !t->detached) {
+			pv_vc_join(&self->vc, &t->final_vc);
+			t->joined = 1;
+		}
+		if (t->state != PV_THREAD_RUNNING)
 			continue;
 		pv_epoch e = pv_vc_get(&t->vc, t->slot);
 		if (e > pv_vc_get(&self->vc, t->slot))
