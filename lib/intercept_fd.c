@@ -612,23 +612,24 @@ PV_INTERCEPTOR ssize_t writev(int fd, const struct iovec *iov, int n)
 }
 
 /* Files have no channel: pwrite only uses the descriptor and reads the buffer. */
-PV_INTERCEPTOR ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+static void positioned_write(int fd, const void *buf, size_t n, uintptr_t pc)
 {
 	pv_thread *t = program_thread();
 	if (t) {
-		fd_use(t, fd, CALLER_PC);
-		read_buf(t, buf, n, CALLER_PC);
+		fd_use(t, fd, pc);
+		read_buf(t, buf, n, pc);
 	}
+}
+
+PV_INTERCEPTOR ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	positioned_write(fd, buf, n, CALLER_PC);
 	return REAL(pwrite)(fd, buf, n, off);
 }
 
 PV_INTERCEPTOR ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
-	pv_thread *t = program_thread();
-	if (t) {
-		fd_use(t, fd, CALLER_PC);
-		read_buf(t, buf, n, CALLER_PC);
-	}
+	positioned_write(fd, buf, n, CALLER_PC);
 	return REAL(pwrite64)(fd, buf, n, off);
 }
 
