@@ -4,7 +4,8 @@
 #ifndef PVC_ELFCHECK_H
 #define PVC_ELFCHECK_H
 
-/* The section lib/init.c puts in every program linked with libpvrt. */
+/* The section the runtime puts in every program linked with libpvrt
+ * (PV_RUNTIME_SECTION in lib/session.h). */
 #define PVC_RUNTIME_SECTION ".pvcheck.runtime"
 
 typedef enum {

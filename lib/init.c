@@ -16,11 +16,6 @@
 
 static int ready;
 
-/* Tells `pvcheck run` that a program carries this runtime (checker/elfcheck.h):
- * a section of its own survives strip. */
-__attribute__((section(".pvcheck.runtime"), used))
-static const char runtime_marker[] = "pvcheck runtime";
-
 int pv_runtime_ready(void)
 {
 	return __atomic_load_n(&ready, __ATOMIC_ACQUIRE);
@@ -49,8 +44,6 @@ void pv_runtime_init(void)
 	if (!pv_runtime_ready()) {
 		pv_options();
 		pv_session_attach();
-		/* Kept by a link with --gc-sections too. */
-		__asm__ volatile("" : : "r"(runtime_marker));
 		if (pv_session_first_image())
 			pv_report_open_json();
 		pv_shadow_init();

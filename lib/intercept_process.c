@@ -219,11 +219,11 @@ PV_INTERCEPTOR int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options
  * session: any other might write over the descriptor. */
 static int carries_runtime(const char *path)
 {
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	int fd = pv_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	int r = pv_session_carries_runtime(fd);
-	syscall(SYS_close, fd);
+	pv_close(fd);
 	return r;
 }
 
@@ -337,7 +337,7 @@ static void exec_failed(pv_thread *t, const new_env *env)
 static void env_done(new_env *r, char *const orig[])
 {
 	if (r->fd >= 0)
-		syscall(SYS_close, r->fd);
+		pv_close(r->fd);
 	if (r->env == (char **)orig)
 		return;
 	pv_free(r->entry);

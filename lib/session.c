@@ -136,11 +136,10 @@ static uint32_t started_handoff;
  * it whatever environment the program passes on (it may clear its own). */
 static char options_entry[2200];
 
-/* What tells an exec or a spawn that the program it starts carries the
- * runtime: this section, found by name in the file's section headers (the
- * same section `pvcheck run` looks for). */
-#define RUNTIME_SECTION ".pvcheck.runtime"
-__attribute__((used, section(RUNTIME_SECTION)))
+
+/* Tells an exec or spawn, and `pvcheck run`, that a program carries this
+ * runtime: a section of its own survives strip. */
+__attribute__((used, section(PV_RUNTIME_SECTION)))
 static const char runtime_marker[] = "pvcheck runtime";
 
 static void *at(uint64_t off) { return (char *)H + off; }
@@ -275,7 +274,7 @@ static void record_image(void)
 	if (!off)
 		return;
 	image_map *im = at(off);
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int fd = pv_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return;
 	static char buf[1 << 16];
@@ -284,7 +283,7 @@ static void record_image(void)
 	while (have < sizeof buf - 1 &&
 	       (got = syscall(SYS_read, fd, buf + have, sizeof buf - 1 - have)) > 0)
 		have += (size_t)got;
-	syscall(SYS_close, fd);
+	pv_close(fd);
 	buf[have] = 0;
 	for (char *line = buf; *line && im->n < MAX_MODULES;) {
 		char *nl = strchr(line, '\n');
@@ -331,6 +330,8 @@ int pv_session_translate_pc(uint32_t from, uintptr_t pc, uintptr_t *out)
 int pv_session_attach(void)
 {
 	static pv_lock lock;
+	/* The marker is kept by a link with --gc-sections too. */
+	__asm__ volatile("" : : "r"(runtime_marker));
 	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE))
 		return state > 0 ? 0 : -1;
 	pv_lock_acquire(&lock);
@@ -849,7 +850,7 @@ int pv_session_carries_runtime(int fd)
 		if (pread_all(fd, sh, n * sizeof *sh, eh.e_shoff + i * sizeof *sh))
 			return 0;
 		for (unsigned j = 0; j < n; j++)
-			if (sh[j].sh_name < len && !strcmp(str + sh[j].sh_name, RUNTIME_SECTION))
+			if (sh[j].sh_name < len && !strcmp(str + sh[j].sh_name, PV_RUNTIME_SECTION))
 				return 1;
 	}
 	return 0;

@@ -97,6 +97,9 @@ int pv_session_exec_fd(void);
 void pv_session_env_entry(uint32_t handoff, int fd, char *buf, size_t len);
 /* "PVCHECK_OPTIONS=..." as this program started with it, or NULL. */
 const char *pv_session_options_entry(void);
+/* The section every program linked with the runtime carries (session.c): how
+ * an exec or spawn, and `pvcheck run`, tell such a program. */
+#define PV_RUNTIME_SECTION ".pvcheck.runtime"
 /* Does the ELF file open on fd carry the runtime (its marker section)? */
 int pv_session_carries_runtime(int fd);
 /* In a new program: the handoff it was started with, or 0. */
