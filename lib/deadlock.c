@@ -50,7 +50,7 @@ static void add_sync(pv_report *r, uintptr_t m, const char *kind)
 	for (int i = 0; i < r->nlocs; i++)
 		if (r->locs[i].start == m)
 			return;
-	if (r->nlocs == 4)
+	if (r->nlocs == PV_REPORT_MAX_LOCS)
 		return;
 	pv_report_location *l = &r->locs[r->nlocs++];
 	l->kind = PV_LOC_SYNC;

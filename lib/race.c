@@ -256,7 +256,7 @@ static void describe_sync(pv_report *r, uintptr_t a, uintptr_t b)
 	uintptr_t at = a;
 	if (!k && b != a)
 		k = pv_sync_kind(at = b);
-	if (!k || r->nlocs >= 4)
+	if (!k || r->nlocs >= PV_REPORT_MAX_LOCS)
 		return;
 	pv_report_location *l = &r->locs[r->nlocs++];
 	l->kind = PV_LOC_SYNC;
@@ -279,6 +279,8 @@ static void describe_freed(pv_report *r, const pv_heap_freed *fb, int free_tid)
 			 "The memory was freed by %s (the previous write is the free).", who);
 		return;
 	}
+	if (r->nlocs == PV_REPORT_MAX_LOCS)
+		return;
 	pv_report_location *l = &r->locs[r->nlocs++];
 	l->kind = PV_LOC_HEAP;
 	l->start = fb->start;

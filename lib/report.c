@@ -265,7 +265,7 @@ void pv_report_text(const pv_report *r, int pid, pv_strbuf *sb)
 	const char *headline = r->headline[0] ? r->headline : pv_report_kind_name(r->kind);
 	int nstacks = r->nstacks < PV_REPORT_MAX_STACKS ? r->nstacks : PV_REPORT_MAX_STACKS;
 	int nthreads = r->nthreads < PV_REPORT_MAX_THREADS ? r->nthreads : PV_REPORT_MAX_THREADS;
-	int nlocs = r->nlocs < 4 ? r->nlocs : 4;
+	int nlocs = r->nlocs < PV_REPORT_MAX_LOCS ? r->nlocs : PV_REPORT_MAX_LOCS;
 
 	pv_sb_puts(sb, "==================\n");
 	pv_sb_printf(sb, "WARNING: pvcheck: %s (pid=%d)\n", headline, pid);
@@ -408,7 +408,7 @@ void pv_report_json(const pv_report *r, int pid, pv_strbuf *sb)
 {
 	int nstacks = r->nstacks < PV_REPORT_MAX_STACKS ? r->nstacks : PV_REPORT_MAX_STACKS;
 	int nthreads = r->nthreads < PV_REPORT_MAX_THREADS ? r->nthreads : PV_REPORT_MAX_THREADS;
-	int nlocs = r->nlocs < 4 ? r->nlocs : 4;
+	int nlocs = r->nlocs < PV_REPORT_MAX_LOCS ? r->nlocs : PV_REPORT_MAX_LOCS;
 
 	pv_sb_putc(sb, '{');
 	put_key(sb, "kind");

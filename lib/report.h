@@ -20,6 +20,7 @@ typedef enum {
 
 #define PV_REPORT_MAX_STACKS 8
 #define PV_REPORT_MAX_THREADS 8
+#define PV_REPORT_MAX_LOCS 4
 
 #define PV_REPORT_MAX_MUTEXES 8
 #define PV_REPORT_STACK_MUTEXES 4
@@ -92,7 +93,7 @@ typedef struct {
 	int nthreads;
 	pv_report_thread threads[PV_REPORT_MAX_THREADS];
 	int nlocs;
-	pv_report_location locs[4];
+	pv_report_location locs[PV_REPORT_MAX_LOCS];
 	int nmutexes;
 	pv_report_mutex mutexes[PV_REPORT_MAX_MUTEXES];
 	char note[256];      /* optional extra sentence for people */
