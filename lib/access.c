@@ -3,128 +3,120 @@
 #include "base.h"
 #include "race.h"
 #include "shadow.h"
+#include "site.h"
 
-static const unsigned sizelog_of[9] = { 0, 0, 1, 0, 2, 0, 0, 0, 3 };
+#define KIND_BITS (PV_CELL_MAKE(0xff, 1, 0, 0, 0) | PV_CELL_MERGED_BIT)
 
-static inline int overlap(unsigned off1, unsigned size1, unsigned off2, unsigned size2)
+/* Which cell to give up when none is free, none is this access's own and
+ * none is ordered before it with nothing more to tell: the one whose loss
+ * hides the fewest races to come. Bytes this access does not cover are
+ * kept best; then cells it is not ordered after (those it is stands for
+ * against any later access, for the bytes it covers); an atomic cell
+ * conflicts only with plain accesses, a read only with writes. */
+static int evictee(const pv_thread *t, const uint64_t *seen, unsigned mask, uint64_t epoch,
+		   uintptr_t gaddr)
 {
-	return off1 < off2 + size2 && off2 < off1 + size1;
-}
-
-/* Replace a cell's (meta, ctx) if it still holds (m, x): one 16-byte
- * compare-and-swap, so that no reader ever pairs one access's kind with
- * another's context. */
-static inline int cell_cas(pv_cell *c, uint64_t m, uint64_t x, uint64_t new_m, uint64_t new_x)
-{
-#if defined(__x86_64__)
-	unsigned char ok;
-	__asm__ __volatile__("lock cmpxchg16b %1\n\tsete %0"
-			     : "=q"(ok), "+m"(*c), "+a"(m), "+d"(x)
-			     : "b"(new_m), "c"(new_x)
-			     : "memory", "cc");
-	return ok;
-#else
-	unsigned __int128 expect = (unsigned __int128)x << 64 | m;
-	return __atomic_compare_exchange_n((unsigned __int128 *)c, &expect,
-					   (unsigned __int128)new_x << 64 | new_m, 0,
-					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-#endif
-}
-
-/* The context stored with meta m in c: the two are read apart, so check
- * that meta did not change meanwhile (cells are written whole). */
-static int ctx_of(pv_cell *c, uint64_t m, uint64_t *ctx)
-{
-	*ctx = __atomic_load_n(&c->ctx, __ATOMIC_ACQUIRE);
-	return __atomic_load_n(&c->meta, __ATOMIC_RELAXED) == m;
-}
-
-/* With every cell taken by a byte access that continues a run of bytes
- * (the byte before it, by the same thread, epoch, kind and context): merge
- * two cells of 1 or 2 bytes of such a run, side by side and aligned, into
- * one, so that a loop over bytes keeps all eight instead of pushing its
- * first ones out. The freed cell, or -1. Only then: merging costs two
- * locked swaps, and a compressor's scattered byte and odd-offset accesses
- * overflow the cells all the time (the bench's pzip and unaligned). */
-static int compact(pv_cell *cells, const uint64_t *seen, const uint64_t *seen_ctx)
-{
-	const uint64_t low = 0x1f; /* offset and size */
+	int best = -1, best_score = 0;
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t a = seen[i];
-		unsigned sizelog = PV_CELL_SIZELOG(a), size = 1u << sizelog;
-		if (!a || PV_CELL_IS_FREED(a) || size > 2 || PV_CELL_OFF(a) % (2 * size))
+		uint64_t m = seen[i];
+		if (PV_CELL_IS_FREED(m)) /* the freed mark stays for every later access */
 			continue;
-		for (int j = 0; j < PV_SHADOW_CELLS; j++) {
-			uint64_t b = seen[j];
-			if (j == i || (b & ~low) != (a & ~low) || PV_CELL_SIZELOG(b) != sizelog ||
-			    PV_CELL_OFF(b) != PV_CELL_OFF(a) + size || seen_ctx[j] != seen_ctx[i])
-				continue;
-			uint64_t wide = (a & ~low) | PV_CELL_OFF(a) | (uint64_t)(sizelog + 1) << 3;
-			if (!cell_cas(&cells[i], a, seen_ctx[i], wide, seen_ctx[i]))
-				return -1;
-			/* Cell i covers j's access now. */
-			return cell_cas(&cells[j], b, seen_ctx[j], 0, 0) ? j : -1;
-		}
+		uint32_t slot = PV_CELL_SLOT(m);
+		int ordered = slot == t->slot || pv_vc_covers(&t->vc, slot, PV_CELL_EPOCH(m));
+		int score = (PV_CELL_ATOMIC(m) ? 0 : 2) + (int)PV_CELL_WRITE(m) +
+			    ((PV_CELL_MASK(m) & ~mask) ? 8 : ordered ? 0 : 4);
+		if (best < 0 || score < best_score ||
+		    (score == best_score && ((epoch ^ (gaddr >> 3)) & 1)))
+			best = i, best_score = score;
 	}
-	return -1;
+	return best;
 }
 
-/* With no cell free: give up one this access is ordered after (an earlier
- * epoch of this thread, or another's this thread has synchronised with)
- * before one that may still race with others. */
-static int evictee(const pv_thread *t, const uint64_t *seen, pv_epoch epoch, uintptr_t addr)
+/* A cell between two accesses: its site is being written. It overlaps no
+ * access, and no store starts from it, so only its taker writes it. */
+#define CELL_BUSY PV_CELL_MAKE(0, 0, 0, PV_FREED_SLOT, 0)
+
+/* Replace cell c, seen holding old, and its site. Each store starts with a
+ * compare-and-swap from what was seen: two threads that chose one cell at
+ * once must not both take it, or the accesses of a counter++ in two threads
+ * at once can each miss the other, and a cell's kind and site could come
+ * from two accesses. With a new site, the cell is busy while it is written.
+ * 0 when another thread changed the cell first. */
+static inline int cell_store(pv_cell *c, uint32_t *site, uint64_t old, uint64_t meta, uint32_t id)
 {
-	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint32_t slot = PV_CELL_SLOT(seen[i]);
-		if (slot == t->slot ? PV_CELL_EPOCH(seen[i]) != epoch :
-				      pv_vc_covers(&t->vc, slot, PV_CELL_EPOCH(seen[i])))
-			return i;
+	if (__atomic_load_n(site, __ATOMIC_RELAXED) == id)
+		return __atomic_compare_exchange_n(c, &old, meta, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(c, &old, CELL_BUSY, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(site, id, __ATOMIC_RELAXED);
+	__atomic_store_n(c, meta, __ATOMIC_RELEASE);
+	return 1;
+}
+
+/* A cell, once its taker has written it: it holds the access that may race
+ * with this one. */
+static inline uint64_t busy_wait(const pv_cell *c)
+{
+	uint64_t m = __atomic_load_n(c, __ATOMIC_ACQUIRE);
+	for (int spins = 0; PV_UNLIKELY(m == CELL_BUSY) && spins < 1000; spins++) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+		m = __atomic_load_n(c, __ATOMIC_ACQUIRE);
 	}
-	return (int)((epoch ^ (addr >> 3)) & (PV_SHADOW_CELLS - 1));
+	return m;
+}
+
+/* The site stored with meta m: the two are read apart, so check that the
+ * cell did not change meanwhile. */
+static int site_of(const pv_cell *c, const uint32_t *site, uint64_t m, uint64_t *ctx)
+{
+	uint32_t id = __atomic_load_n(site, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(c, __ATOMIC_ACQUIRE) != m)
+		return 0;
+	*ctx = pv_site_ctx(id);
+	return 1;
 }
 
 /* The rest of the check, out of line: compare with every cell, report
  * races, remember the access. */
 static __attribute__((noinline)) void
-access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_write,
+access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned mask, int is_write,
 	    int is_atomic, uintptr_t pc, uint64_t want)
 {
 	const uint32_t slot = t->slot;
 	const pv_epoch epoch = pv_thread_epoch(t);
-	const unsigned off = addr & (PV_GRANULE - 1);
-	const unsigned sizelog = sizelog_of[size];
-	uint64_t seen[PV_SHADOW_CELLS], seen_ctx[PV_SHADOW_CELLS];
-	int tries = 0, rereads = 0;
+	const uintptr_t gaddr = addr & ~(uintptr_t)(PV_GRANULE - 1);
+	uint32_t *sites = pv_shadow_sites(cells, addr);
+	const uint32_t id = pv_site_intern(pv_access_ctx(t, pc));
+	uint64_t seen[PV_SHADOW_CELLS];
+	int tries = 0;
 again:;
-	int store = -1, subsumed = -1, run = 0;
-	const uint64_t ctx = pv_access_ctx(t, pc);
+	int store = -1, own = -1, merge = -1, subsumed = -1;
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t m = seen[i] = __atomic_load_n(&cells[i].meta, __ATOMIC_ACQUIRE);
-		seen_ctx[i] = __atomic_load_n(&cells[i].ctx, __ATOMIC_RELAXED);
+		uint64_t m = seen[i] = busy_wait(&cells[i]);
 		if (m == 0) {
 			if (store < 0)
 				store = i;
 			continue;
 		}
-		unsigned moff = PV_CELL_OFF(m), msize = 1u << PV_CELL_SIZELOG(m);
-		int same_range = moff == off && PV_CELL_SIZELOG(m) == sizelog;
+		unsigned mmask = PV_CELL_MASK(m);
 		/* The old access tells nothing the new one won't: it may go. */
-		int weaker = same_range && (is_write || !PV_CELL_WRITE(m)) &&
+		int weaker = !(mmask & ~mask) && (is_write || !PV_CELL_WRITE(m)) &&
 			     (!is_atomic || PV_CELL_ATOMIC(m));
 		if (PV_CELL_SLOT(m) == slot) {
-			int alike = PV_CELL_EPOCH(m) == epoch && PV_CELL_ATOMIC(m) == (unsigned)is_atomic;
-			if (alike && PV_CELL_WRITE(m) == (unsigned)is_write && moff <= off &&
-			    off + size <= moff + msize)
-				return; /* already remembered, maybe in a merged cell */
-			/* The byte before this one, by the same loop: a run of bytes. */
-			run |= alike && PV_CELL_WRITE(m) == (unsigned)is_write && moff + msize == off &&
-			       seen_ctx[i] == ctx;
-			if (weaker)
-				store = i;
+			int alike = PV_CELL_EPOCH(m) == epoch && PV_CELL_ATOMIC(m) == (unsigned)is_atomic &&
+				    PV_CELL_WRITE(m) == (unsigned)is_write;
+			if (alike && !(mask & ~mmask))
+				return; /* already remembered */
+			if (weaker && own < 0)
+				own = i;
+			/* More bytes of one loop: one cell for them all. */
+			else if (alike && merge < 0 && __atomic_load_n(&sites[i], __ATOMIC_RELAXED) == id)
+				merge = i;
 			continue;
 		}
-		if (!overlap(off, size, moff, msize) || (!is_write && !PV_CELL_WRITE(m)) ||
-		    (is_atomic && PV_CELL_ATOMIC(m)))
+		if (!(mask & mmask) || (!is_write && !PV_CELL_WRITE(m)) || (is_atomic && PV_CELL_ATOMIC(m)))
 			continue;
 		if (pv_vc_covers(&t->vc, PV_CELL_SLOT(m), PV_CELL_EPOCH(m))) {
 			if (weaker && subsumed < 0)
@@ -132,44 +124,43 @@ again:;
 			continue;
 		}
 		uint64_t mctx;
-		if (!ctx_of(&cells[i], m, &mctx)) {
-			/* Overwritten while we looked: look at its new access. */
-			if (++rereads < 8)
-				i--;
-			continue;
-		}
-		pv_race_found(t, addr, size, is_write, is_atomic, pc,
-			      addr & ~(uintptr_t)(PV_GRANULE - 1), m, mctx);
+		if (!site_of(&cells[i], &sites[i], m, &mctx))
+			continue; /* overwritten while we looked: a newer access */
+		pv_race_found(t, addr, __builtin_popcount(mask), is_write, is_atomic, pc, gaddr, m, mctx);
 	}
-	if (store < 0 && subsumed < 0 && size == 1 && run && (store = compact(cells, seen, seen_ctx)) >= 0)
-		seen[store] = seen_ctx[store] = 0;
-	if (store < 0)
-		store = subsumed >= 0 ? subsumed : evictee(t, seen, epoch, addr);
-	if (PV_CELL_IS_FREED(seen[store])) /* the freed mark stays for every later access */
-		store = (store + 1) & (PV_SHADOW_CELLS - 1);
-	/* Two threads that both found a cell free must not both take it, or
-	 * one access is forgotten and a race between them goes unseen. */
-	if (!cell_cas(&cells[store], seen[store], seen_ctx[store], want, ctx) && ++tries < 8)
+	if (own >= 0)
+		store = own;
+	else if (merge >= 0) {
+		store = merge;
+		want |= seen[merge] | PV_CELL_MERGED_BIT;
+	} else if (store < 0)
+		store = subsumed >= 0 ? subsumed : evictee(t, seen, mask, epoch, gaddr);
+	if (store >= 0 && !cell_store(&cells[store], &sites[store], seen[store], want, id) &&
+	    ++tries < 4)
 		goto again;
 }
 
 /* Inlined into every entry point: the common case costs no call. It is
- * that this thread already did this access (or wrote where it now reads)
- * in this epoch; everything since was checked against that cell. */
+ * that this thread already did this access, or one of its kind that covers
+ * it, or a write of the same bytes where it now reads, in this epoch;
+ * everything since was checked against that cell. (A read of part of what
+ * the thread wrote is checked: it may race with a write the thread's own
+ * came after, which makes a report of its own.) */
 static inline __attribute__((always_inline)) void
-access_granule(pv_thread *t, uintptr_t addr, unsigned size, int is_write, int is_atomic,
+access_granule(pv_thread *t, uintptr_t addr, unsigned mask, int is_write, int is_atomic,
 	       uintptr_t pc)
 {
 	pv_cell *cells = pv_shadow_cells(addr);
-	const uint64_t want = PV_CELL_MAKE(addr & (PV_GRANULE - 1), sizelog_of[size], is_write,
-					   is_atomic, t->slot, pv_thread_epoch(t));
-	const uint64_t write_bit = PV_CELL_MAKE(0, 0, 1, 0, 0, 0);
+	const uint64_t want = PV_CELL_MAKE(mask, is_write, is_atomic, t->slot, pv_thread_epoch(t));
+	const uint64_t write_bit = PV_CELL_MAKE(0, 1, 0, 0, 0);
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t m = __atomic_load_n(&cells[i].meta, __ATOMIC_RELAXED);
-		if ((m | write_bit) == (want | write_bit) && (m & write_bit) >= (want & write_bit))
+		uint64_t m = __atomic_load_n(&cells[i], __ATOMIC_RELAXED);
+		uint64_t d = m ^ want;
+		if ((!(d & ~(KIND_BITS & ~write_bit)) && !(want & ~m & 0xff)) ||
+		    (d == write_bit && (m & write_bit)))
 			return;
 	}
-	access_slow(t, cells, addr, size, is_write, is_atomic, pc, want);
+	access_slow(t, cells, addr, mask, is_write, is_atomic, pc, want);
 }
 
 /* Accesses the thread does not check now (inside the runtime, or left out
@@ -184,7 +175,20 @@ void pv_access(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 {
 	if (skipped(t, is_write))
 		return;
-	access_granule(t, addr, size, is_write, is_atomic, pc);
+	access_granule(t, addr, PV_CELL_BYTES(addr & (PV_GRANULE - 1), size), is_write, is_atomic, pc);
+}
+
+/* [addr, addr+size): one check per granule it touches. */
+static inline __attribute__((always_inline)) void
+access_span(pv_thread *t, uintptr_t addr, size_t size, int is_write, uintptr_t pc)
+{
+	while (size) {
+		unsigned off = addr & (PV_GRANULE - 1);
+		size_t n = PV_GRANULE - off < size ? PV_GRANULE - off : size;
+		access_granule(t, addr, PV_CELL_BYTES(off, n), is_write, 0, pc);
+		addr += n;
+		size -= n;
+	}
 }
 
 void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
@@ -192,14 +196,7 @@ void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
 {
 	if (skipped(t, is_write))
 		return;
-	while (size) {
-		unsigned piece = 8;
-		while (piece > size || (addr & (piece - 1)))
-			piece >>= 1;
-		access_granule(t, addr, piece, is_write, 0, pc);
-		addr += piece;
-		size -= piece;
-	}
+	access_span(t, addr, size, is_write, pc);
 }
 
 void pv_access_ctx_stack(uint64_t ctx, pv_stack *st)
@@ -224,10 +221,11 @@ access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
 	pv_thread *t = pv_cur();
 	if (PV_UNLIKELY(!t) || skipped(t, is_write))
 		return;
-	if (PV_LIKELY((a & (PV_GRANULE - 1)) + size <= PV_GRANULE))
-		access_granule(t, a, size, is_write, 0, pc);
+	unsigned off = a & (PV_GRANULE - 1);
+	if (PV_LIKELY(off + size <= PV_GRANULE))
+		access_granule(t, a, PV_CELL_BYTES(off, size), is_write, 0, pc);
 	else
-		pv_access_range(t, a, size, is_write, pc);
+		access_span(t, a, size, is_write, pc);
 }
 
 #define ACCESS_ENTRIES(N)                                                                    \
@@ -299,13 +297,11 @@ void __tsan_vptr_update(void **vptr_p, void *new_val)
 #define SHADOW_PAGE 4096ul
 /* Below this much left to visit, asking the kernel costs more than looking. */
 #define RESIDENCY_MIN (64 * 1024ul)
-#define CHUNK_SHADOW_BYTES \
-	(((uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT) / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
 
 static int has_history(const pv_cell *c)
 {
 	for (int i = 0; i < PV_SHADOW_CELLS; i++)
-		if (__atomic_load_n(&c[i].meta, __ATOMIC_RELAXED))
+		if (__atomic_load_n(&c[i], __ATOMIC_RELAXED))
 			return 1;
 	return 0;
 }
@@ -335,16 +331,14 @@ static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
  * left, so that neither the fast path nor "own previous access" can meet
  * an old cell of the freeing thread instead of it. (An access racing with
  * the free itself may lose its cell; the mark is what matters then.) */
-static inline void mark_freed(pv_cell *c, int history, uint64_t meta, uint64_t ctx)
+static inline void mark_freed(pv_cell *c, uint32_t *site, int history, uint64_t meta, uint32_t id)
 {
-	/* Meta empty while ctx changes, then published: no reader pairs the
-	 * mark with an old access's context. */
-	if (history)
-		__atomic_store_n(&c[0].meta, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c[0].ctx, ctx, __ATOMIC_RELAXED);
-	__atomic_store_n(&c[0].meta, meta, __ATOMIC_RELEASE);
+	uint64_t old;
+	do
+		old = __atomic_load_n(&c[0], __ATOMIC_RELAXED);
+	while (old == CELL_BUSY || !cell_store(&c[0], &site[0], old, meta, id));
 	for (int i = 1; history && i < PV_SHADOW_CELLS; i++)
-		__atomic_store_n(&c[i].meta, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c[i], 0, __ATOMIC_RELAXED);
 }
 
 void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int mark)
@@ -361,7 +355,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int
 	const uintptr_t chunk = (uintptr_t)1 << PV_SHADOW_CHUNK_SHIFT;
 	residency r;
 	const uint64_t meta = PV_CELL_FREED(t->tid);
-	const uint64_t ctx = pv_access_ctx(t, pc);
+	const uint32_t id = pv_site_intern(pv_access_ctx(t, pc));
 	while (a < end) {
 		uintptr_t chunk_end = (a | (chunk - 1)) + 1;
 		pv_cell *c = a < mark_end ? pv_shadow_cells(a) : pv_shadow_peek(a);
@@ -370,7 +364,7 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int
 			continue;
 		}
 		uintptr_t shadow_end = (uintptr_t)c - (a & (chunk - 1)) / PV_GRANULE * PV_SHADOW_CELLS *
-			sizeof(pv_cell) + CHUNK_SHADOW_BYTES;
+			sizeof(pv_cell) + PV_SHADOW_CELL_BYTES;
 		r.base = r.end = 0;
 		while (a < chunk_end && a < end) {
 			if (a >= mark_end && !((uintptr_t)c & (SHADOW_PAGE - 1)) &&
@@ -384,12 +378,11 @@ void pv_access_free(pv_thread *t, uintptr_t addr, size_t size, uintptr_t pc, int
 			 * block's slack, which no one else owns, so it is
 			 * marked whole. */
 			int history = has_history(c);
-			if (history && end - a >= PV_GRANULE)
-				access_granule(t, a, PV_GRANULE, 1, 0, pc);
-			else if (history)
-				pv_access_range(t, a, end - a, 1, pc);
+			if (history)
+				access_granule(t, a, end - a >= PV_GRANULE ? 0xff : PV_CELL_BYTES(0, end - a),
+					       1, 0, pc);
 			if (mark && (history || a < mark_end))
-				mark_freed(c, history, meta, ctx);
+				mark_freed(c, pv_shadow_sites(c, a), history, meta, id);
 			a += PV_GRANULE;
 			c += PV_SHADOW_CELLS;
 		}

@@ -315,14 +315,38 @@ typedef struct obj {
 	waiter *wl;         /* ... each of them */
 } obj;
 
+/* Objects hang off the bucket of their page, so that forgetting a block
+ * visits the buckets of its pages, not of its words. */
 #define OBUCKETS 1024
+#define OBUCKET(addr) (((addr) >> 12) % OBUCKETS)
 static pv_lock olock;
 static obj *objs[OBUCKETS];
 static long nobjs;          /* read without olock by forget */
+/* Every object ever tracked lies in [lo_hint, hi_hint]: a free elsewhere
+ * (the common case: locks are globals, blocks are heap) takes no lock. */
+static uintptr_t lo_hint = UINTPTR_MAX, hi_hint;
+
+static void widen_hints(uintptr_t addr)
+{
+	uintptr_t lo = __atomic_load_n(&lo_hint, __ATOMIC_RELAXED);
+	while (addr < lo && !__atomic_compare_exchange_n(&lo_hint, &lo, addr, 1, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
+	uintptr_t hi = __atomic_load_n(&hi_hint, __ATOMIC_RELAXED);
+	while (addr > hi && !__atomic_compare_exchange_n(&hi_hint, &hi, addr, 1, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
+}
+
+static int outside_hints(uintptr_t addr, size_t size)
+{
+	return addr > __atomic_load_n(&hi_hint, __ATOMIC_RELAXED) ||
+	       (size <= UINTPTR_MAX - addr && addr + size <= __atomic_load_n(&lo_hint, __ATOMIC_RELAXED));
+}
 
 static obj **oslot(uintptr_t addr)
 {
-	obj **p = &objs[(addr >> 3) % OBUCKETS];
+	obj **p = &objs[OBUCKET(addr)];
 	while (*p && (*p)->addr != addr)
 		p = &(*p)->next;
 	return p;
@@ -334,6 +358,7 @@ static obj *oget(uintptr_t addr)
 	if (!*p) {
 		*p = pv_alloc(sizeof **p);
 		(*p)->addr = addr;
+		widen_hints(addr);
 		__atomic_store_n(&nobjs, nobjs + 1, __ATOMIC_RELAXED);
 	}
 	return *p;
@@ -360,18 +385,18 @@ static void odrop_if_idle(uintptr_t addr)
 }
 
 /* The buckets an object in [addr, addr+size) can hang off, one after the
- * other: those of its 8-byte words, or all when there are more words than
- * buckets (a free of a small block visits a few, not all). */
+ * other: those of its pages, or all when there are more pages than
+ * buckets. */
 static size_t first_bucket(uintptr_t addr, size_t size, size_t *n)
 {
-	size_t words = (size >> 3) + 2;
-	*n = words < OBUCKETS ? words : OBUCKETS;
-	return words < OBUCKETS ? (addr >> 3) % OBUCKETS : 0;
+	size_t pages = (size >> 12) + 2;
+	*n = pages < OBUCKETS ? pages : OBUCKETS;
+	return pages < OBUCKETS ? OBUCKET(addr) : 0;
 }
 
 static void oforget(uintptr_t addr, size_t size)
 {
-	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&nobjs, __ATOMIC_RELAXED) || outside_hints(addr, size))
 		return;
 	size_t n, b0 = first_bucket(addr, size, &n);
 	pv_lock_acquire(&olock);
@@ -471,7 +496,7 @@ static long nbars; /* read without blk by forget */
 
 static bar **bslot(uintptr_t addr)
 {
-	bar **p = &bars[(addr >> 3) % OBUCKETS];
+	bar **p = &bars[OBUCKET(addr)];
 	while (*p && (*p)->addr != addr)
 		p = &(*p)->next;
 	return p;

@@ -292,13 +292,28 @@ static void describe_freed(pv_report *r, const pv_heap_freed *fb, int free_tid)
 		 fb->size, (void *)fb->start, who);
 }
 
+/* The bytes of the previous access: its cell's, or, for a cell that is
+ * the union of a loop's accesses, the run of them this access meets. */
+static unsigned old_bytes(uint64_t old_meta, uintptr_t addr, unsigned size, unsigned *off)
+{
+	unsigned mask = PV_CELL_MASK(old_meta);
+	if (PV_CELL_MERGED(old_meta)) {
+		unsigned cur = PV_CELL_BYTES(addr & (PV_GRANULE - 1), size);
+		if (mask & cur)
+			mask &= cur;
+	}
+	*off = (unsigned)__builtin_ctz(mask);
+	unsigned run = mask >> *off;
+	return (unsigned)__builtin_ctz(~run);
+}
+
 void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 		   int is_atomic, uintptr_t pc, uintptr_t gaddr,
 		   uint64_t old_meta, uint64_t old_ctx)
 {
-	uintptr_t old_addr = gaddr + PV_CELL_OFF(old_meta);
-	if (benign(addr, addr + size) ||
-	    benign(old_addr, old_addr + (1u << PV_CELL_SIZELOG(old_meta))))
+	unsigned old_off, old_size = old_bytes(old_meta, addr, size, &old_off);
+	uintptr_t old_addr = gaddr + old_off;
+	if (benign(addr, addr + size) || benign(old_addr, old_addr + old_size))
 		return;
 	t->ignore++;
 	pv_stack old;
@@ -349,7 +364,7 @@ void pv_race_found(pv_thread *t, uintptr_t addr, unsigned size, int is_write,
 	prev->pid = remote ? opid : 0;
 	pv_snprintf(prev->access, sizeof prev->access, "%s",
 		 access_name(PV_CELL_WRITE(old_meta), PV_CELL_ATOMIC(old_meta)));
-	prev->size = 1 << PV_CELL_SIZELOG(old_meta);
+	prev->size = (int)old_size;
 	prev->addr = old_addr;
 	if (remote) {
 		/* Another program's pcs mean nothing here until found in our own

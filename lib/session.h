@@ -85,7 +85,8 @@ void pv_session_object_unref(uint32_t object);
 
 /* A region of the session's memory that every process finds by its id. */
 enum { PV_REGION_CALLTREE_NODES, PV_REGION_CALLTREE_INDEX, PV_REGION_CALLTREE_COUNT,
-       PV_REGION_RACE_LINES, PV_NREGIONS };
+       PV_REGION_RACE_LINES, PV_REGION_SITES, PV_REGION_SITE_INDEX, PV_REGION_SITE_COUNT,
+       PV_NREGIONS };
 void *pv_session_region(int id, size_t size);
 
 /* Exec and spawn: the caller's clock, left for the new program to take, a

@@ -5,13 +5,13 @@
 #include "shadow.h"
 
 /* User space is below 2^47. It is cut into 4 MiB chunks; a chunk's shadow
- * (32 MiB of cells) is mapped the first time the chunk is touched and is
+ * (12 MiB of cells and sites) is mapped the first time the chunk is touched and is
  * backed by real pages only where written. */
 #define ADDR_BITS PV_SHADOW_ADDR_BITS
 #define CHUNK_SHIFT PV_SHADOW_CHUNK_SHIFT
 #define CHUNK_SIZE (1ul << CHUNK_SHIFT)
 #define NCHUNKS (1ul << (ADDR_BITS - CHUNK_SHIFT))
-#define CHUNK_SHADOW (CHUNK_SIZE / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
+#define CHUNK_SHADOW PV_SHADOW_CHUNK_BYTES
 #define PAGE 4096ul
 
 pv_cell **pv_shadow_chunks;
@@ -20,7 +20,7 @@ static unsigned long nmapped;
  * the session on first touch ((object << 32 | chunk) + 1), or 0. */
 static uint64_t *pending;
 /* Where accesses outside user space land: their history is meaningless. */
-static pv_cell scratch[PV_SHADOW_CELLS];
+static pv_cell *scratch;
 
 void pv_shadow_init(void)
 {
@@ -63,8 +63,15 @@ static pv_cell *chunk_shared(unsigned long i)
 
 pv_cell *pv_shadow_cells_slow(uintptr_t addr)
 {
-	if (addr >> ADDR_BITS)
-		return scratch;
+	if (addr >> ADDR_BITS) {
+		if (!__atomic_load_n(&scratch, __ATOMIC_ACQUIRE)) {
+			pv_cell *c = pv_map(CHUNK_SHADOW), *expect = NULL;
+			if (!__atomic_compare_exchange_n(&scratch, &expect, c, 0, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				pv_unmap(c, CHUNK_SHADOW);
+		}
+		return cell_in(scratch, addr);
+	}
 	unsigned long i = addr >> CHUNK_SHIFT;
 	pv_cell *c = __atomic_load_n(&pv_shadow_chunks[i], __ATOMIC_ACQUIRE);
 	if (!c)
@@ -113,8 +120,11 @@ void pv_shadow_reset(uintptr_t addr, size_t size)
 			/* Granules touched by [lo, hi); a partial last one is cleared whole. */
 			uintptr_t g0 = (lo & (CHUNK_SIZE - 1)) / PV_GRANULE;
 			uintptr_t g1 = ((hi - 1) & (CHUNK_SIZE - 1)) / PV_GRANULE + 1;
+			uint32_t *sites = (uint32_t *)((char *)c + PV_SHADOW_CELL_BYTES);
 			clear_shadow((char *)(c + g0 * PV_SHADOW_CELLS),
 				     (char *)(c + g1 * PV_SHADOW_CELLS));
+			clear_shadow((char *)(sites + g0 * PV_SHADOW_CELLS),
+				     (char *)(sites + g1 * PV_SHADOW_CELLS));
 		}
 		lo = hi;
 	}

@@ -24,8 +24,7 @@
 extern char **environ;
 
 /* Bytes of shadow of one 4 MiB chunk. */
-#define CHUNK_SHADOW_BYTES \
-	((1ul << PV_SHADOW_CHUNK_SHIFT) / PV_GRANULE * PV_SHADOW_CELLS * sizeof(pv_cell))
+#define CHUNK_SHADOW_BYTES PV_SHADOW_CHUNK_BYTES
 
 /* In a child: give up with exit status code unless cond holds. */
 #define CHILD_CHECK(cond, code) do { if (!(cond)) _exit(code); } while (0)
@@ -440,8 +439,8 @@ static void test_shadow_shared_by_object_and_chunk(void)
 	CU_ASSERT_PTR_EQUAL(pv_session_shadow(obj, 3, CHUNK_SHADOW_BYTES), s3);
 	/* New shadow is empty. */
 	size_t last = CHUNK_SHADOW_BYTES / sizeof(pv_cell) - 1;
-	CU_ASSERT_EQUAL(s3[0].meta, 0);
-	CU_ASSERT_EQUAL(s3[last].meta, 0);
+	CU_ASSERT_EQUAL(s3[0], 0);
+	CU_ASSERT_EQUAL(s3[last], 0);
 
 	/* Other chunks, of this object or another: other memory, no overlap. */
 	pv_cell *s4 = pv_session_shadow(obj, 4, CHUNK_SHADOW_BYTES);
@@ -464,11 +463,11 @@ static void test_shadow_shared_by_object_and_chunk(void)
 		close(p[0]);
 		pv_cell *c = pv_session_shadow(obj, 3, CHUNK_SHADOW_BYTES);
 		CHILD_CHECK(c == s3, 1);
-		c[0].meta = PV_CELL_MAKE(0, 3, 1, 0, 17, 1234);
-		c[last].ctx = 0x5eed;
+		c[0] = PV_CELL_MAKE(0xff, 1, 0, 17, 1234);
+		c[last] = 0x5eed;
 		/* A chunk first made here. */
 		pv_cell *n = pv_session_shadow(obj, 9, CHUNK_SHADOW_BYTES);
-		n[100].meta = 77;
+		n[100] = 77;
 		CHILD_CHECK(write_all(p[1], &n, sizeof n) == 0, 2);
 		_exit(0);
 	}
@@ -477,13 +476,13 @@ static void test_shadow_shared_by_object_and_chunk(void)
 	CU_ASSERT_EQUAL(read_all(p[0], &n, sizeof n), 0);
 	close(p[0]);
 	CU_ASSERT_EQUAL(wait_child(pid), 0);
-	CU_ASSERT_EQUAL(s3[0].meta, PV_CELL_MAKE(0, 3, 1, 0, 17, 1234));
-	CU_ASSERT_EQUAL(s3[last].ctx, 0x5eed);
-	CU_ASSERT_EQUAL(s4[0].meta, 0);
-	CU_ASSERT_EQUAL(o3[0].meta, 0);
+	CU_ASSERT_EQUAL(s3[0], PV_CELL_MAKE(0xff, 1, 0, 17, 1234));
+	CU_ASSERT_EQUAL(s3[last], 0x5eed);
+	CU_ASSERT_EQUAL(s4[0], 0);
+	CU_ASSERT_EQUAL(o3[0], 0);
 	pv_cell *n9 = pv_session_shadow(obj, 9, CHUNK_SHADOW_BYTES);
 	CU_ASSERT_PTR_EQUAL(n9, n);
-	CU_ASSERT_EQUAL(n9[100].meta, 77);
+	CU_ASSERT_EQUAL(n9[100], 77);
 }
 
 /* ---- named regions ---- */
@@ -883,20 +882,20 @@ static void test_shadow_goes_with_last_mapping(void)
 	pv_session_object_ref(obj); /* two mappings */
 	pv_cell *c = pv_session_shadow(obj, 0, CHUNK_SHADOW_BYTES);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	c[5].meta = 1234;
+	c[5] = 1234;
 	pv_session_object_unref(obj);
-	CU_ASSERT_EQUAL(c[5].meta, 1234);
+	CU_ASSERT_EQUAL(c[5], 1234);
 	CU_ASSERT_PTR_EQUAL(pv_session_shadow(obj, 0, CHUNK_SHADOW_BYTES), c);
 	pv_session_object_unref(obj);
-	CU_ASSERT_EQUAL(c[5].meta, 0);
+	CU_ASSERT_EQUAL(c[5], 0);
 	/* Far more chunks than the arena holds at once, one after another. */
 	for (int i = 0; i < 20000; i++) {
 		uint32_t o = pv_session_new_object();
 		pv_session_object_ref(o);
 		pv_cell *d = pv_session_shadow(o, 0, CHUNK_SHADOW_BYTES);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-		CU_ASSERT_EQUAL_FATAL(d[5].meta, 0);
-		d[5].meta = 1;
+		CU_ASSERT_EQUAL_FATAL(d[5], 0);
+		d[5] = 1;
 		pv_session_object_unref(o);
 	}
 }

@@ -26,7 +26,7 @@ static void test_fresh_shadow_is_empty(void)
 	static long fresh[32];
 	pv_cell *c = pv_shadow_cells((uintptr_t)&fresh[5]);
 	for (int i = 0; i < PV_SHADOW_CELLS; i++)
-		CU_ASSERT_EQUAL(c[i].meta, 0);
+		CU_ASSERT_EQUAL(c[i], 0);
 }
 
 static void test_peek_does_not_map(void)
@@ -47,10 +47,10 @@ static void test_reset_clears_exactly_the_range(void)
 	static long mem[64];
 	uintptr_t a = (uintptr_t)mem;
 	for (int g = 0; g < 64; g++)
-		pv_shadow_cells(a + g * 8)[1].meta = PV_CELL_MAKE(0, 3, 1, 0, 2, 5);
+		pv_shadow_cells(a + g * 8)[1] = PV_CELL_MAKE(0xff, 1, 0, 2, 5);
 	pv_shadow_reset(a + 8 * 4, 8 * 10);
 	for (int g = 0; g < 64; g++) {
-		uint64_t m = pv_shadow_cells(a + g * 8)[1].meta;
+		uint64_t m = pv_shadow_cells(a + g * 8)[1];
 		if (g >= 4 && g < 14) {
 			CU_ASSERT_EQUAL(m, 0);
 		} else {
@@ -64,9 +64,9 @@ static void test_reset_of_a_partial_granule_clears_it(void)
 	setup();
 	static long mem[4];
 	uintptr_t a = (uintptr_t)mem;
-	pv_shadow_cells(a + 8)[0].meta = PV_CELL_MAKE(0, 0, 1, 0, 1, 1);
+	pv_shadow_cells(a + 8)[0] = PV_CELL_MAKE(0x01, 1, 0, 1, 1);
 	pv_shadow_reset(a + 4, 5); /* bytes 4..8 touch granules 0 and 1 */
-	CU_ASSERT_EQUAL(pv_shadow_cells(a + 8)[0].meta, 0);
+	CU_ASSERT_EQUAL(pv_shadow_cells(a + 8)[0], 0);
 }
 
 static void test_large_reset_crosses_chunks(void)
@@ -78,27 +78,54 @@ static void test_large_reset_crosses_chunks(void)
 	uintptr_t a = (uintptr_t)big;
 	uintptr_t probes[] = { a, a + (1u << 22) - 8, a + (1u << 22), a + n / 2 + 64, a + n - 8 };
 	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
-		pv_shadow_cells(probes[i])[3].meta = PV_CELL_MAKE(0, 3, 0, 0, 7, 9);
-	pv_shadow_cells(a + n)[3].meta = PV_CELL_MAKE(0, 3, 0, 0, 7, 9);
+		pv_shadow_cells(probes[i])[1] = PV_CELL_MAKE(0xff, 0, 0, 7, 9);
+	pv_shadow_cells(a + n)[1] = PV_CELL_MAKE(0xff, 0, 0, 7, 9);
 	pv_shadow_reset(a, n);
 	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
-		CU_ASSERT_EQUAL(pv_shadow_cells(probes[i])[3].meta, 0);
-	CU_ASSERT_NOT_EQUAL(pv_shadow_cells(a + n)[3].meta, 0);
+		CU_ASSERT_EQUAL(pv_shadow_cells(probes[i])[1], 0);
+	CU_ASSERT_NOT_EQUAL(pv_shadow_cells(a + n)[1], 0);
 	free(big);
 }
 
 static void test_cell_encoding_round_trips(void)
 {
-	uint64_t m = PV_CELL_MAKE(5, 2, 1, 1, 65535, (1ull << 41) - 1);
-	CU_ASSERT_EQUAL(PV_CELL_OFF(m), 5);
-	CU_ASSERT_EQUAL(PV_CELL_SIZELOG(m), 2);
+	uint64_t m = PV_CELL_MAKE(PV_CELL_BYTES(5, 2), 1, 1, 65535, (1ull << 37) - 1) | PV_CELL_MERGED_BIT;
+	CU_ASSERT_EQUAL(PV_CELL_MASK(m), 0x60);
 	CU_ASSERT_EQUAL(PV_CELL_WRITE(m), 1);
 	CU_ASSERT_EQUAL(PV_CELL_ATOMIC(m), 1);
+	CU_ASSERT_EQUAL(PV_CELL_MERGED(m), 1);
 	CU_ASSERT_EQUAL(PV_CELL_SLOT(m), 65535);
-	CU_ASSERT_EQUAL(PV_CELL_EPOCH(m), (1ull << 41) - 1);
-	m = PV_CELL_MAKE(0, 0, 0, 0, 0, 1);
+	CU_ASSERT_EQUAL(PV_CELL_EPOCH(m), (1ull << 37) - 1);
+	m = PV_CELL_MAKE(0, 0, 0, 0, 1);
 	CU_ASSERT_NOT_EQUAL(m, 0); /* epoch 1 is never "empty" */
 	CU_ASSERT_EQUAL(PV_CELL_WRITE(m), 0);
+	CU_ASSERT_EQUAL(PV_CELL_MERGED(m), 0);
+	CU_ASSERT_EQUAL(PV_CELL_BYTES(0, 8), 0xff);
+	CU_ASSERT_EQUAL(PV_CELL_BYTES(7, 1), 0x80);
+}
+
+/* Each cell has a site of its own, beside no other granule's, and a reset
+ * forgets sites with cells. */
+static void test_sites_are_per_cell_and_reset(void)
+{
+	setup();
+	static long mem[16];
+	uintptr_t a = (uintptr_t)mem;
+	for (int g = 0; g < 16; g++) {
+		uint32_t *s = pv_shadow_sites(pv_shadow_cells(a + g * 8), a + g * 8);
+		for (int i = 0; i < PV_SHADOW_CELLS; i++)
+			s[i] = (uint32_t)(g * PV_SHADOW_CELLS + i + 1);
+	}
+	for (int g = 0; g < 16; g++) {
+		uint32_t *s = pv_shadow_sites(pv_shadow_cells(a + g * 8 + 3), a + g * 8 + 3);
+		for (int i = 0; i < PV_SHADOW_CELLS; i++)
+			CU_ASSERT_EQUAL(s[i], (uint32_t)(g * PV_SHADOW_CELLS + i + 1));
+	}
+	pv_shadow_reset(a + 16, 16);
+	CU_ASSERT_EQUAL(pv_shadow_sites(pv_shadow_cells(a + 16), a + 16)[0], 0);
+	CU_ASSERT_EQUAL(pv_shadow_sites(pv_shadow_cells(a + 24), a + 24)[1], 0);
+	CU_ASSERT_EQUAL(pv_shadow_sites(pv_shadow_cells(a + 8), a + 8)[1], 4);
+	CU_ASSERT_EQUAL(pv_shadow_sites(pv_shadow_cells(a + 32), a + 32)[0], 9);
 }
 
 static void test_non_user_addresses_are_harmless(void)
@@ -118,6 +145,7 @@ const pv_test pv_tests[] = {
 	{ "reset of a partial granule clears it", test_reset_of_a_partial_granule_clears_it },
 	{ "large reset crosses chunks", test_large_reset_crosses_chunks },
 	{ "cell encoding round-trips", test_cell_encoding_round_trips },
+	{ "sites are per cell and reset", test_sites_are_per_cell_and_reset },
 	{ "non-user addresses are harmless", test_non_user_addresses_are_harmless },
 	{ NULL, NULL },
 };

@@ -170,7 +170,7 @@ static void test_anonymous_mapping(void)
 	CU_ASSERT_TRUE(session_shadow(p));
 	CU_ASSERT_TRUE(session_shadow(p + len - 1));
 	pv_cell *c = pv_shadow_cells((uintptr_t)p + 64);
-	CU_ASSERT_EQUAL(c[0].meta, 0);
+	CU_ASSERT_EQUAL(c[0], 0);
 	/* Private memory's shadow is not. */
 	static long priv;
 	CU_ASSERT_FALSE(session_shadow(&priv));
@@ -189,12 +189,12 @@ static void test_anonymous_mapping(void)
 		CHILD_CHECK(session_shadow(p + 64), 3);
 		CHILD_CHECK(key_of(p + 64, 0) == k, 4);
 		p[100] = 'x';
-		c[1].meta = PV_CELL_MAKE(0, 3, 1, 0, 9, 99);
+		c[1] = PV_CELL_MAKE(0xff, 1, 0, 9, 99);
 		_exit(0);
 	}
 	CU_ASSERT_EQUAL(wait_child(pid), 0);
 	CU_ASSERT_EQUAL(p[100], 'x');
-	CU_ASSERT_EQUAL(c[1].meta, PV_CELL_MAKE(0, 3, 1, 0, 9, 99));
+	CU_ASSERT_EQUAL(c[1], PV_CELL_MAKE(0xff, 1, 0, 9, 99));
 	unmap(p, len);
 }
 
@@ -216,12 +216,12 @@ static void test_anonymous_mapping_over_chunks(void)
 	pid_t pid = fork_child();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
-		pv_shadow_cells((uintptr_t)p + CHUNK + 8)[0].meta = 4242;
+		pv_shadow_cells((uintptr_t)p + CHUNK + 8)[0] = 4242;
 		_exit(0);
 	}
 	CU_ASSERT_EQUAL(wait_child(pid), 0);
-	CU_ASSERT_EQUAL(b[0].meta, 4242);
-	CU_ASSERT_EQUAL(a[0].meta, 0);
+	CU_ASSERT_EQUAL(b[0], 4242);
+	CU_ASSERT_EQUAL(a[0], 0);
 	/* Two anonymous mappings are two objects. */
 	char *q = pv_xmap_map(PAGE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CU_ASSERT_FATAL(q != MAP_FAILED);
@@ -315,7 +315,7 @@ static void test_file_key_same_in_other_process(void)
 		CHILD_CHECK(d != b - PAGE, 2);
 		CHILD_CHECK((uintptr_t)d % CHUNK == PAGE, 3);
 		CHILD_CHECK(session_shadow(d + PAGE + 16), 4);
-		pv_shadow_cells((uintptr_t)d + PAGE + 16)[2].meta = 0xfeed;
+		pv_shadow_cells((uintptr_t)d + PAGE + 16)[1] = 0xfeed;
 		pv_key k[2] = { key_of(d + PAGE + 16, 0), key_of(d + PAGE + 16, 1) };
 		CHILD_CHECK(write_all(p[1], k, sizeof k) == 0, 5);
 		_exit(0);
@@ -328,7 +328,7 @@ static void test_file_key_same_in_other_process(void)
 	CU_ASSERT_NOT_EQUAL(k[0], 0);
 	CU_ASSERT_EQUAL(k[0], key_of(b + 16, 0));
 	CU_ASSERT_EQUAL(k[1], key_of(b + 16, 1));
-	CU_ASSERT_EQUAL(pv_shadow_cells((uintptr_t)b + 16)[2].meta, 0xfeed);
+	CU_ASSERT_EQUAL(pv_shadow_cells((uintptr_t)b + 16)[1], 0xfeed);
 	unmap(b, PAGE);
 	close(fd);
 }
@@ -563,7 +563,7 @@ static void test_shadow_kept_while_mapped_elsewhere(void)
 	CU_ASSERT_FATAL(a != MAP_FAILED);
 	pv_cell *c = pv_shadow_cells((uintptr_t)a);
 	CU_ASSERT_TRUE_FATAL(pv_session_contains(c));
-	c[0].meta = 4321;
+	c[0] = 4321;
 	int go[2], done[2];
 	CU_ASSERT_FATAL(pipe(go) == 0 && pipe(done) == 0);
 	pv_xmap_fork(0); /* as the fork interceptor does */
@@ -572,17 +572,17 @@ static void test_shadow_kept_while_mapped_elsewhere(void)
 	if (pid == 0) {
 		char b;
 		CHILD_CHECK(read_all(go[0], &b, 1) == 0, 1);
-		CHILD_CHECK(c[0].meta == 4321, 2);
+		CHILD_CHECK(c[0] == 4321, 2);
 		CHILD_CHECK(pv_shadow_cells((uintptr_t)a) == c, 3);
 		unmap(a, PAGE);
-		CHILD_CHECK(c[0].meta == 0, 4);
+		CHILD_CHECK(c[0] == 0, 4);
 		_exit(0);
 	}
 	unmap(a, PAGE);
-	CU_ASSERT_EQUAL(c[0].meta, 4321);
+	CU_ASSERT_EQUAL(c[0], 4321);
 	CU_ASSERT_EQUAL(write_all(go[1], "g", 1), 0);
 	CU_ASSERT_EQUAL(wait_child(pid), 0);
-	CU_ASSERT_EQUAL(c[0].meta, 0);
+	CU_ASSERT_EQUAL(c[0], 0);
 	close(go[0]);
 	close(go[1]);
 	close(done[0]);
@@ -598,8 +598,8 @@ static void test_map_unmap_many(void)
 		CU_ASSERT_FATAL(p != MAP_FAILED);
 		pv_cell *c = pv_shadow_cells((uintptr_t)p);
 		CU_ASSERT_FATAL(pv_session_contains(c));
-		CU_ASSERT_EQUAL_FATAL(c[0].meta, 0);
-		c[0].meta = 1;
+		CU_ASSERT_EQUAL_FATAL(c[0], 0);
+		c[0] = 1;
 		unmap(p, 1 << 20);
 	}
 }
