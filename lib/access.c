@@ -2,6 +2,7 @@
 #include "access.h"
 #include "base.h"
 #include "race.h"
+#include "schedule.h"
 #include "shadow.h"
 
 static const unsigned sizelog_of[9] = { 0, 0, 1, 0, 2, 0, 0, 0, 3 };
@@ -95,6 +96,7 @@ access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned size, int is_
 	const unsigned sizelog = sizelog_of[size];
 	uint64_t seen[PV_SHADOW_CELLS], seen_ctx[PV_SHADOW_CELLS];
 	int tries = 0, rereads = 0;
+	if (PV_UNLIKELY(pv_sched_active) && !is_atomic) pv_sched_access(t, addr, is_write, pc);
 again:;
 	int store = -1, subsumed = -1, run = 0;
 	const uint64_t ctx = pv_access_ctx(t, pc);
