@@ -81,6 +81,7 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 		{ "report_thread_leaks", offsetof(pv_options_t, report_thread_leaks), 0, 1 },
 		{ "sched_spurious", offsetof(pv_options_t, sched_spurious), 0, 1 },
 		{ "sched_accesses", offsetof(pv_options_t, sched_accesses), 0, 1 },
+		{ "sched_trace", offsetof(pv_options_t, sched_trace), 0, 1 },
 		{ "sched_slice_ms", offsetof(pv_options_t, sched_slice_ms), 1, 3600000 },
 	};
 	if (!strcmp(key, "json") || !strcmp(key, "sched_log")) {

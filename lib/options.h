@@ -25,7 +25,8 @@ typedef struct {
 	int sched_accesses;      /* sched_accesses=0: no scheduling point at plain accesses */
 	int sched_slice_ms;      /* sched_slice_ms=N: a thread that runs this long without a
 				    scheduling point lets the next one run beside it (500) */
-	char sched_log[PV_OPTION_VALUE_MAX]; /* sched_log=FILE: append each step as a JSON line */
+	char sched_log[PV_OPTION_VALUE_MAX]; /* sched_log=FILE: append a summary line at the end */
+	int sched_trace;         /* sched_trace=1: and each step, as a JSON line */
 } pv_options_t;
 
 enum { PV_SCHED_OFF, PV_SCHED_RANDOM, PV_SCHED_PCT, PV_SCHED_POS };

@@ -486,7 +486,7 @@ void pv_sched_init(pv_thread *main, void (*stuck)(void))
 	S.slice_ns = (uint64_t)o->sched_slice_ms * 1000000ull;
 	if (o->sched_log[0]) {
 		S.log_fd = pv_open(o->sched_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		S.trace = 1;
+		S.trace = o->sched_trace;
 	}
 	me = new_thread(main);
 	S.running = me;
