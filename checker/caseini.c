@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "caseini.h"
+#include "explore.h"
 
 /* What the inih callbacks share: the case, the line being read, the first error. */
 typedef struct {
@@ -158,9 +159,20 @@ static int variant_key(parse_state *st, pvc_variant *v, const char *name, const 
 	} else if (!strcmp(name, "timeout")) {
 		if (pvc_parse_seconds(val, &v->timeout))
 			fail(st, st->line, "timeout '%s' is not a positive number of seconds%s", val, "");
+	} else if (!strcmp(name, "explore")) {
+		char *end;
+		long n = strtol(val, &end, 10);
+		if (!*val || *end || n < 1 || n > 100000)
+			fail(st, st->line, "explore '%s' is not a number of schedules in [1, 100000]%s", val, "");
+		v->explore = n;
+	} else if (!strcmp(name, "strategy")) {
+		if (pvc_strategy_check(val))
+			fail(st, st->line, "strategy '%s': expected random, pos, pct, pct:D or pct:D:K%s", val, "");
+		free(v->strategy);
+		v->strategy = pvc_strdup(val);
 	} else {
 		fail(st, st->line, "unknown key '%s' in [%s] (known: source, expect, tsan, args, "
-		     "cflags, ldflags, timeout)", name, v->name);
+		     "cflags, ldflags, timeout, explore, strategy)", name, v->name);
 	}
 	return 1;
 }
@@ -287,6 +299,7 @@ void pvc_case_free(pvc_case *c)
 		free(v->name);
 		free(v->expect_text);
 		free(v->tsan_text);
+		free(v->strategy);
 		pvc_list_free(&v->sources);
 		pvc_list_free(&v->args);
 		pvc_list_free(&v->cflags);

@@ -19,6 +19,8 @@ typedef struct {
 	int has_args;
 	pvc_list cflags, ldflags;
 	double timeout;
+	long explore;        /* schedules to explore under our runtime (0: one plain run) */
+	char *strategy;      /* their strategy (checker/explore.h), NULL: the default */
 } pvc_variant;
 
 typedef struct {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "elfcheck.h"
+#include "explore.h"
 #include "findings.h"
 #include "proc.h"
 #include "verdict.h"
@@ -55,12 +56,26 @@ char *pvc_tsan_options(void)
 }
 
 const char pvc_run_help[] =
-	"pvcheck run [--json FILE] [--timeout SEC] [--] PROG [ARGS]\n"
+	"pvcheck run [--json FILE] [--timeout SEC] [--explore N [--strategy S] [--seed S]]\n"
+	"            [--replay S [--strategy S]] [--spurious] [--] PROG [ARGS]\n"
 	"  Run a program built by 'pvcheck cc' under pvcheck's runtime, which prints\n"
 	"  its reports on stderr (PROG is looked up in PATH as a shell would).\n"
 	"  --json FILE       also write {\"findings\":[...]} to FILE, even when pvcheck\n"
 	"                    run is stopped by SIGINT, SIGTERM or SIGHUP\n"
 	"  --timeout SEC     kill the program (and its children) after SEC seconds\n"
+	"  --explore N       run it under the runtime's controlled scheduler (one thread\n"
+	"                    at a time, chosen at each synchronization, atomic and first\n"
+	"                    access) up to N times, schedule i with seed S+i; stop at the\n"
+	"                    first that fails (a report, a crash, a timeout, a status other\n"
+	"                    than 0), run it again for all to see with its interleaving,\n"
+	"                    and print the command that replays it\n"
+	"  --strategy S      random, pct:D (PCT for bugs of depth D; pct:D:K with K steps\n"
+	"                    among which its D-1 change points fall, by default learnt from\n"
+	"                    the schedules so far) or pos (partial-order sampling); pct:3\n"
+	"  --seed S          the first schedule's seed (1)\n"
+	"  --replay S        run the schedule of seed S (with --strategy as printed)\n"
+	"  --spurious        condition waits may also return without a signal, as\n"
+	"                    POSIX allows (with --explore or --replay)\n"
 	"  The program runs in a process group of its own. Processes it leaves behind\n"
 	"  (a daemon) are waited for up to 2 s after it exits; one still running then is\n"
 	"  named, and what it reports later is not collected. A program that carries no\n"
@@ -76,6 +91,11 @@ typedef struct {
 	const char *json;
 	double timeout;
 	char **argv;
+	/* Controlled schedules (explore.h). */
+	long explore;
+	const char *strategy;
+	unsigned long long seed;
+	int seeded, replay, spurious;
 } run_args;
 
 /* -1, after saying what is wrong and how the command is used. */
@@ -85,12 +105,59 @@ static int usage(const char *msg)
 	return -1;
 }
 
+static int parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return *s < '0' || *s > '9' || *end || errno ? -1 : 0;
+}
+
+/* --explore, --strategy, --seed, --replay; -1 after a usage error. */
+static int schedule_option(run_args *a, int c, const char *v)
+{
+	unsigned long long n;
+	char msg[200];
+	switch (c) {
+	case 'E':
+		if (parse_u64(v, &n) || n < 1 || n > 100000000)
+			return usage("--explore needs a number of schedules in [1, 100000000]");
+		a->explore = (long)n;
+		return 0;
+	case 'W':
+		a->spurious = 1;
+		return 0;
+	case 'S':
+		if (pvc_strategy_check(v)) {
+			snprintf(msg, sizeof msg, "--strategy '%s': expected random, pos, pct, pct:D "
+				 "(D in [1, 64]) or pct:D:K (K in [1, 100000000])", v);
+			return usage(msg);
+		}
+		a->strategy = v;
+		return 0;
+	default:
+		if (parse_u64(v, &a->seed)) {
+			snprintf(msg, sizeof msg, "%s '%s': expected an unsigned integer",
+				 c == 's' ? "--seed" : "--replay", v);
+			return usage(msg);
+		}
+		a->seeded |= c == 's';
+		a->replay |= c == 'R';
+		return 0;
+	}
+}
+
 /* argv[0] is "run". 1 when --help was asked, 0 to run, else a usage error. */
 static int parse(int argc, char **argv, run_args *a)
 {
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "explore", required_argument, NULL, 'E' },
+		{ "strategy", required_argument, NULL, 'S' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "replay", required_argument, NULL, 'R' },
+		{ "spurious", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -107,6 +174,14 @@ static int parse(int argc, char **argv, run_args *a)
 			if (pvc_parse_seconds(optarg, &a->timeout))
 				return usage("--timeout needs a positive number of seconds");
 			break;
+		case 'E':
+		case 'S':
+		case 's':
+		case 'R':
+		case 'W':
+			if (schedule_option(a, c, optarg))
+				return -1;
+			break;
 		case 'h':
 			fputs(pvc_run_help, stdout);
 			return 1;
@@ -119,14 +194,24 @@ static int parse(int argc, char **argv, run_args *a)
 	}
 	if (optind >= argc)
 		return usage("no program to run");
+	if (a->explore && a->replay)
+		return usage("--explore and --replay: one or the other");
+	if ((a->strategy || a->seeded || a->spurious) && !a->explore && !a->replay)
+		return usage("--strategy, --seed and --spurious go with --explore N (or --replay S)");
+	if (a->seeded && a->replay)
+		return usage("--replay S is the seed: no --seed with it");
+	if (!a->strategy)
+		a->strategy = PVC_DEFAULT_STRATEGY;
 	a->argv = argv + optind;
 	return 0;
 }
 
-static int write_json(const char *path, cJSON *findings)
+static int write_json(const char *path, cJSON *findings, cJSON *schedule)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddItemReferenceToObject(doc, "findings", findings);
+	if (schedule)
+		cJSON_AddItemReferenceToObject(doc, "schedule", schedule);
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	pvc_buf b = {0};
@@ -210,57 +295,188 @@ static int exit_status(const cJSON *findings, const pvc_proc_result *res)
 	return res->timed_out ? 124 : pvc_proc_exit_code(res->status);
 }
 
-int pvc_cmd_run(int argc, char **argv)
+/* One run of the program and what it left. */
+typedef struct {
+	int started, err, bad, runtime_ran;
+	pvc_proc_result res;
+	cJSON *findings;
+} one_run;
+
+/* Run a->argv once; strategy NULL: as it is, else under that schedule,
+ * with the step log in log (every step when trace). Output to out (both
+ * streams; NULL: ours). */
+static int run_once(const run_args *a, const char *strategy, unsigned long long seed,
+		    const char *log, int trace, const char *out, one_run *r)
 {
-	run_args a = {0};
-	int p = parse(argc, argv, &a);
-	if (p)
-		return p > 0 ? 0 : PVC_EXIT_USAGE;
-	pvc_carries carries = warn_unchecked(a.argv[0]);
+	char *dir = temp_dir();
+	if (!dir) {
+		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
+		return -1;
+	}
+	char *json = pvc_join(dir, "findings.json");
+	char *base = pvc_runtime_options(json);
+	char *env[] = { strategy ? pvc_sched_env(base, strategy, seed, a->spurious, log, trace) : base, NULL };
+	/* A group of its own, so that a stop or a timeout reaches all of it; it
+	 * gets the terminal, as a shell's foreground job would. */
+	pvc_proc_spec spec = { .argv = a->argv, .env = env, .timeout = a->timeout, .own_group = 1,
+			       .foreground = !out, .linger = LINGER, .leave_outliving = !out,
+			       .out_path = out, .err_path = out, .flood_limit = out ? 16LL << 20 : 0 };
+	r->started = pvc_proc_run(&spec, &r->res) == 0;
+	r->err = errno;
+	r->bad = 0;
+	r->runtime_ran = pvc_exists(json);
+	r->findings = pvc_findings_load(json, &r->bad);
+	unlink(json);
+	rmdir(dir);
+	free(json);
+	free(dir);
+	if (env[0] != base)
+		free(env[0]);
+	free(base);
+	return 0;
+}
+
+/* Say how the run ended, write --json, and give the command's status. */
+static int finish(const run_args *a, pvc_carries carries, one_run *r, cJSON *schedule)
+{
+	int rc;
+	if (!r->started) {
+		fprintf(stderr, "pvcheck: cannot run %s: %s\n", a->argv[0], strerror(r->err));
+		rc = 1;
+	} else {
+		const pvc_proc_result *res = &r->res;
+		say_how_it_ended(a->argv[0], res, a->timeout);
+		if (r->bad)
+			fprintf(stderr, "pvcheck: %d report line(s) were cut short and skipped\n", r->bad);
+		/* A script, or what we could not read: the run itself tells. */
+		if (!r->runtime_ran && (carries == PVC_CARRIES_SCRIPT || carries == PVC_CARRIES_UNKNOWN) &&
+		    !res->stopped && !res->timed_out && WIFEXITED(res->status) && WEXITSTATUS(res->status) != 127)
+			fprintf(stderr, "pvcheck: warning: no process of this run carried pvcheck's "
+				"runtime (none was built with 'pvcheck cc'): nothing was checked\n");
+		rc = exit_status(r->findings, res);
+	}
+	if (a->json && write_json(a->json, r->findings, schedule)) {
+		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a->json, strerror(errno));
+		rc = rc ? rc : 1;
+	}
+	cJSON_Delete(r->findings);
+	return rc;
+}
+
+/* ---- controlled schedules ---- */
+
+/* The schedule of seed under strategy, again, with every step in its log:
+ * its findings, its interleaving and the command that replays it. */
+static int replay(const run_args *a, pvc_carries carries, const char *strategy,
+		  unsigned long long seed, long explored)
+{
 	char *dir = temp_dir();
 	if (!dir) {
 		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
 		return 1;
 	}
-	char *json = pvc_join(dir, "findings.json");
-	char *env[] = { pvc_runtime_options(json), NULL };
-	/* A group of its own, so that a stop or a timeout reaches all of it; it
-	 * gets the terminal, as a shell's foreground job would. */
-	pvc_proc_spec spec = { .argv = a.argv, .env = env, .timeout = a.timeout, .own_group = 1,
-			       .foreground = 1, .linger = LINGER, .leave_outliving = 1 };
-	pvc_proc_result res;
+	char *log = pvc_join(dir, "steps.json");
+	one_run r;
+	run_once(a, strategy, seed, log, 1, NULL, &r);
+	cJSON *sched = cJSON_CreateObject();
+	char *cmd = pvc_replay_command(seed, strategy, a->spurious, a->timeout, a->argv);
+	int failed = r.started && pvc_schedule_failed(r.findings, &r.res);
+	cJSON_AddStringToObject(sched, "strategy", strategy);
+	cJSON_AddNumberToObject(sched, "seed", (double)seed);
+	cJSON_AddStringToObject(sched, "replay", cmd);
+	cJSON_AddBoolToObject(sched, "failed", failed);
+	if (explored)
+		cJSON_AddNumberToObject(sched, "schedules", (double)explored);
+	cJSON *timeline = failed ? pvc_timeline_load(log, r.findings) : cJSON_CreateArray();
+	if (failed)
+		pvc_timeline_print(stderr, timeline);
+	cJSON_AddItemToObject(sched, "timeline", timeline);
+	if (pvc_sched_escaped(log))
+		fprintf(stderr, "pvcheck: a thread ran a long time without a scheduling point (blocked "
+			"where the scheduler does not see, or busy): another ran beside it, so this "
+			"schedule may not replay exactly\n");
+	if (explored && !failed && r.started && !r.res.stopped)
+		fprintf(stderr, "pvcheck: the schedule did not fail again: it depends on something "
+			"the scheduler does not control (other processes, the kernel, time)\n");
+	fprintf(stderr, "pvcheck: schedule %llu (%s)%s; replay it with:\n  %s\n", seed, strategy,
+		failed ? " failed" : " passed", cmd);
+	free(cmd);
+	unlink(log);
+	rmdir(dir);
+	free(log);
+	free(dir);
+	int rc = finish(a, carries, &r, sched);
+	cJSON_Delete(sched);
+	return rc;
+}
+
+/* Up to a->explore schedules, their output kept aside; the first that
+ * fails is replayed. PCT's step bound is the most steps seen so far. */
+static int explore(const run_args *a, pvc_carries carries)
+{
+	char *dir = temp_dir();
+	if (!dir) {
+		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
+		return 1;
+	}
+	char *log = pvc_join(dir, "steps.json"), *out = pvc_join(dir, "output");
+	long steps = 0, i;
+	char *strategy = NULL;
+	int failed = 0, stopped = 0;
+	for (i = 0; i < a->explore && !failed && !stopped; i++) {
+		free(strategy);
+		strategy = pvc_strategy_for(a->strategy, steps);
+		one_run r;
+		unlink(log);
+		if (run_once(a, strategy, a->seed + (unsigned long long)i, log, 0, out, &r) || !r.started) {
+			fprintf(stderr, "pvcheck: cannot run %s: %s\n", a->argv[0], strerror(r.err));
+			stopped = 1;
+			break;
+		}
+		long n = pvc_sched_steps(log);
+		steps = n > steps ? n : steps;
+		failed = pvc_schedule_failed(r.findings, &r.res);
+		stopped = r.res.stopped;
+		cJSON_Delete(r.findings);
+	}
+	unlink(log);
+	unlink(out);
+	rmdir(dir);
+	free(log);
+	free(out);
+	free(dir);
+	int rc = 0;
+	if (failed) {
+		fprintf(stderr, "pvcheck: schedule %ld of %ld failed (seed %llu, %s); here it is again:\n",
+			i, a->explore, a->seed + (unsigned long long)(i - 1), strategy);
+		rc = replay(a, carries, strategy, a->seed + (unsigned long long)(i - 1), i);
+		rc = rc ? rc : 1; /* it failed once, even if not again */
+	} else if (stopped) {
+		rc = 1;
+	} else {
+		fprintf(stderr, "pvcheck: %ld schedule(s) (%s, seeds %llu to %llu): none failed\n",
+			a->explore, a->strategy, a->seed, a->seed + (unsigned long long)(a->explore - 1));
+	}
+	free(strategy);
+	return rc;
+}
+
+int pvc_cmd_run(int argc, char **argv)
+{
+	run_args a = { .seed = 1 };
+	int p = parse(argc, argv, &a);
+	if (p)
+		return p > 0 ? 0 : PVC_EXIT_USAGE;
+	pvc_carries carries = warn_unchecked(a.argv[0]);
 	/* SIGINT, SIGTERM, SIGHUP go to the program; we stay to collect its reports. */
 	pvc_proc_catch_stops();
 	signal(SIGQUIT, SIG_IGN);
-	int started = pvc_proc_run(&spec, &res) == 0;
-	int err = errno;
-	int bad = 0;
-	int runtime_ran = pvc_exists(json);
-	cJSON *findings = pvc_findings_load(json, &bad);
-	unlink(json);
-	rmdir(dir);
-	free(json);
-	free(dir);
-	free(env[0]);
-	int rc;
-	if (!started) {
-		fprintf(stderr, "pvcheck: cannot run %s: %s\n", a.argv[0], strerror(err));
-		rc = 1;
-	} else {
-		say_how_it_ended(a.argv[0], &res, a.timeout);
-		if (bad)
-			fprintf(stderr, "pvcheck: %d report line(s) were cut short and skipped\n", bad);
-		/* A script, or what we could not read: the run itself tells. */
-		if (!runtime_ran && (carries == PVC_CARRIES_SCRIPT || carries == PVC_CARRIES_UNKNOWN) &&
-		    !res.stopped && !res.timed_out && WIFEXITED(res.status) && WEXITSTATUS(res.status) != 127)
-			fprintf(stderr, "pvcheck: warning: no process of this run carried pvcheck's "
-				"runtime (none was built with 'pvcheck cc'): nothing was checked\n");
-		rc = exit_status(findings, &res);
-	}
-	if (a.json && write_json(a.json, findings)) {
-		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a.json, strerror(errno));
-		rc = rc ? rc : 1;
-	}
-	cJSON_Delete(findings);
-	return rc;
+	if (a.explore)
+		return explore(&a, carries);
+	if (a.replay)
+		return replay(&a, carries, a.strategy, a.seed, 0);
+	one_run r;
+	if (run_once(&a, NULL, 0, NULL, 0, NULL, &r))
+		return 1;
+	return finish(&a, carries, &r, NULL);
 }

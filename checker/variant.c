@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "findings.h"
 #include "commands.h"
+#include "explore.h"
 #include "proc.h"
 #include "results.h"
 
@@ -102,25 +103,109 @@ static int link_one(const pvc_result *r, const pvc_toolchain *t, int tsan, pvc_l
 	return tool(&argv, log, verbose);
 }
 
+/* One run of the variant's program with env; its status and findings. */
+static int run_program(const pvc_result *r, char *const *argv, char *env, const char *out,
+		       const char *err, pvc_proc_result *res)
+{
+	char *envv[] = { env, NULL };
+	pvc_proc_spec spec = { .argv = argv, .env = envv, .dir = r->dir, .out_path = out,
+			       .err_path = err, .timeout = r->v->timeout,
+			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1,
+			       .linger = PVC_LINGER };
+	return pvc_proc_run(&spec, res) == 0;
+}
+
+/* Did the program itself fail (its own check, a crash, a deadlock, a hang)? */
+static int program_failed(const pvc_proc_result *res)
+{
+	return res->timed_out || !WIFEXITED(res->status) || WEXITSTATUS(res->status) != 0;
+}
+
+/* explore = N: up to N schedules under our runtime. The first whose program
+ * fails is the variant's run (a lost update becomes certain); else the
+ * first with findings; else the last (clean over every schedule). What was
+ * kept is in out/err/json; the schedule in side. */
+static int explore_side(const pvc_result *r, char *const *argv, const char *json,
+			const char *out, const char *err, pvc_proc_result *res, cJSON *side)
+{
+	const pvc_variant *v = r->v;
+	const char *strategy = v->strategy ? v->strategy : PVC_DEFAULT_STRATEGY;
+	char *log = pvc_printf("%s/pv.steps", r->dir);
+	char *try_json = pvc_printf("%s.try", json), *try_out = pvc_printf("%s.try", out);
+	char *try_err = pvc_printf("%s.try", err), *used = NULL;
+	char *base = pvc_runtime_options(try_json);
+	long steps = 0, i, kept = -1;
+	int ran = 1, kind = 0; /* of the kept run: 2 the program failed, 1 findings */
+	for (i = 1; i <= v->explore && kind < 2; i++) {
+		char *strat = pvc_strategy_for(strategy, steps);
+		char *env = pvc_sched_env(base, strat, (unsigned long long)i, 0, log, 0);
+		pvc_proc_result one;
+		unlink(try_json);
+		unlink(log);
+		ran = run_program(r, argv, env, try_out, try_err, &one);
+		free(env);
+		if (!ran) {
+			free(strat);
+			break;
+		}
+		long n = pvc_sched_steps(log);
+		steps = n > steps ? n : steps;
+		int bad = 0;
+		cJSON *f = pvc_findings_load(try_json, &bad);
+		int k = program_failed(&one) ? 2 : cJSON_GetArraySize(f) ? 1 : 0;
+		cJSON_Delete(f);
+		if (k > kind || kept < 0 || (kind == 0 && k == 0)) {
+			kind = k > kind ? k : kind;
+			kept = i;
+			*res = one;
+			rename(try_json, json);
+			rename(try_out, out);
+			rename(try_err, err);
+			free(used);
+			used = strat;
+		} else {
+			free(strat);
+		}
+	}
+	cJSON *sched = cJSON_AddObjectToObject(side, "schedule");
+	cJSON_AddNumberToObject(sched, "schedules", (double)(i - 1));
+	cJSON_AddNumberToObject(sched, "seed", (double)kept);
+	cJSON_AddStringToObject(sched, "strategy", used ? used : strategy);
+	if (used && kind) {
+		char *cmd = pvc_replay_command((unsigned long long)kept, used, 0, v->timeout, argv);
+		cJSON_AddStringToObject(sched, "replay", cmd);
+		free(cmd);
+	}
+	unlink(try_json);
+	unlink(try_out);
+	unlink(try_err);
+	unlink(log);
+	free(used);
+	free(base);
+	free(log);
+	free(try_json);
+	free(try_out);
+	free(try_err);
+	return ran && kept > 0;
+}
+
 static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side, int verbose)
 {
 	const char *tag = tsan ? "tsan" : "pv";
 	char *out = pvc_printf("%s/%s.out", r->dir, tag);
 	char *err = pvc_printf("%s/%s.err", r->dir, tag);
 	char *json = pvc_printf("%s/%s.json", r->dir, tag);
-	char *env[] = { tsan ? pvc_tsan_options() : pvc_runtime_options(json), NULL };
+	char *env = tsan ? pvc_tsan_options() : pvc_runtime_options(json);
 	unlink(json); /* the runtime appends: a kept directory's old findings must go */
 	pvc_list argv = {0};
 	pvc_list_add(&argv, exe);
 	for (size_t i = 0; i < r->v->args.n; i++)
 		pvc_list_add(&argv, r->v->args.v[i]);
 	trace(verbose, argv.v);
-	pvc_proc_spec spec = { .argv = argv.v, .env = env, .dir = r->dir, .out_path = out,
-			       .err_path = err, .timeout = r->v->timeout,
-			       .flood_limit = PVC_FLOOD_LIMIT, .own_group = 1,
-			       .linger = PVC_LINGER };
 	pvc_proc_result res;
-	int ran = pvc_proc_run(&spec, &res) == 0;
+	int ran = !tsan && r->v->explore ? explore_side(r, argv.v, json, out, err, &res, side)
+					 : run_program(r, argv.v, env, out, err, &res);
+
 	cJSON_AddBoolToObject(side, "ran", ran);
 	cJSON_AddNumberToObject(side, "status", ran ? res.status : 127 << 8);
 	cJSON_AddNumberToObject(side, "pid", ran ? res.pid : 0);
@@ -141,7 +226,7 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	cJSON_AddItemToObject(side, "findings", findings);
 	cJSON_AddNumberToObject(side, "bad_lines", bad);
 	pvc_list_free(&argv);
-	free(env[0]);
+	free(env);
 	free(out);
 	free(err);
 	free(json);

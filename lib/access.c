@@ -2,6 +2,7 @@
 #include "access.h"
 #include "base.h"
 #include "race.h"
+#include "schedule.h"
 #include "shadow.h"
 #include "site.h"
 
@@ -91,6 +92,8 @@ access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned mask, int is_
 	const uint32_t id = pv_site_intern(pv_access_ctx(t, pc));
 	uint64_t seen[PV_SHADOW_CELLS];
 	int tries = 0;
+	if (PV_UNLIKELY(pv_sched_active) && !is_atomic)
+		pv_sched_access(t, addr, is_write, pc);
 again:;
 	int store = -1, own = -1, merge = -1, subsumed = -1;
 	for (int i = 0; i < PV_SHADOW_CELLS; i++) {

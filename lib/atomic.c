@@ -5,6 +5,7 @@
  * clocks that earlier relaxed loads saw. */
 #include "access.h"
 #include "base.h"
+#include "schedule.h"
 #include "sync.h"
 
 enum { MO_RELAXED, MO_CONSUME, MO_ACQUIRE, MO_RELEASE, MO_ACQ_REL, MO_SEQ_CST };
@@ -63,10 +64,19 @@ static pv_lock *wide_lock(const volatile void *a)
 
 #define PC ((uintptr_t)__builtin_return_address(0))
 
+/* A scheduling point before every atomic operation (w: 0 load, 1 store, 2
+ * read-modify-write), when the scheduler is on. */
+#define SCHED(a, w)                                             \
+	do {                                                    \
+		if (PV_UNLIKELY(pv_sched_active))               \
+			pv_sched_atomic((uintptr_t)(a), w, PC); \
+	} while (0)
+
 #define DEFINE_ATOMICS(N, T)                                                              \
 	static inline T ld##N(const volatile T *a) { return __atomic_load_n(a, __ATOMIC_SEQ_CST); } \
 	T __tsan_atomic##N##_load(const volatile T *a, int mo)                            \
 	{                                                                                 \
+		SCHED(a, 0);                                                              \
 		T v = ld##N(a);                                                           \
 		pv_thread *t = enter();                                                   \
 		if (t) {                                                                  \
@@ -77,6 +87,7 @@ static pv_lock *wide_lock(const volatile void *a)
 	}                                                                                 \
 	void __tsan_atomic##N##_store(volatile T *a, T v, int mo)                         \
 	{                                                                                 \
+		SCHED(a, 1);                                                              \
 		pv_thread *t = enter();                                                   \
 		if (t)                                                                    \
 			before_write(t, (uintptr_t)a, sizeof(T), mo, PC);                 \
@@ -99,6 +110,7 @@ static pv_lock *wide_lock(const volatile void *a)
 #define DEFINE_RMW(N, T, name, op)                                                        \
 	T __tsan_atomic##N##_##name(volatile T *a, T v, int mo)                           \
 	{                                                                                 \
+		SCHED(a, 2);                                                              \
 		pv_thread *t = enter();                                                   \
 		if (t)                                                                    \
 			before_write(t, (uintptr_t)a, sizeof(T), mo, PC);                 \
@@ -129,15 +141,18 @@ static pv_lock *wide_lock(const volatile void *a)
 	int __tsan_atomic##N##_compare_exchange_strong(volatile T *a, T *c, T v, int mo,  \
 						      int fmo)                            \
 	{                                                                                 \
+		SCHED(a, 2);                                                              \
 		return cas_impl##N(a, c, v, mo, fmo, PC);                                 \
 	}                                                                                 \
 	int __tsan_atomic##N##_compare_exchange_weak(volatile T *a, T *c, T v, int mo,    \
 						    int fmo)                              \
 	{                                                                                 \
+		SCHED(a, 2);                                                              \
 		return cas_impl##N(a, c, v, mo, fmo, PC);                                 \
 	}                                                                                 \
 	T __tsan_atomic##N##_compare_exchange_val(volatile T *a, T c, T v, int mo, int fmo) \
 	{                                                                                 \
+		SCHED(a, 2);                                                              \
 		cas_impl##N(a, &c, v, mo, fmo, PC);                                       \
 		return c;                                                                 \
 	}
@@ -176,6 +191,7 @@ static inline int wide_cas(volatile i128 *a, i128 *c, i128 v)
 
 i128 __tsan_atomic128_load(const volatile i128 *a, int mo)
 {
+	SCHED(a, 0);
 	i128 v = WIDE(a, *a);
 	pv_thread *t = enter();
 	if (t) {
@@ -187,6 +203,7 @@ i128 __tsan_atomic128_load(const volatile i128 *a, int mo)
 
 void __tsan_atomic128_store(volatile i128 *a, i128 v, int mo)
 {
+	SCHED(a, 1);
 	pv_thread *t = enter();
 	if (t)
 		before_write(t, (uintptr_t)a, 16, mo, PC);

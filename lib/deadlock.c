@@ -839,6 +839,22 @@ static void *watchdog(void *arg)
 	return arg;
 }
 
+void pv_dl_stuck(void)
+{
+	pv_wg_deadlock d;
+	uint64_t now = pv_dl_now_ms();
+	look_for_wakeups(now);
+	if (pv_wg_check_with(now, 0, endable, &d))
+		report_deadlock(&d);
+	if (wake_all || wake_handler || wake_thread)
+		return;
+	/* The wait graph does not know every wait the scheduler models (a
+	 * once routine's, a static's initialisation): still, none can end. */
+	pv_report *r = new_report(PV_REPORT_DEADLOCK, "deadlock: every thread is blocked");
+	pv_snprintf(r->note, sizeof r->note, "no thread can run: each waits for another");
+	end_deadlocked(r);
+}
+
 static void start_watchdog(void)
 {
 	if (__atomic_exchange_n(&watchdog_started, 1, __ATOMIC_ACQ_REL))

@@ -85,6 +85,11 @@ void pv_dl_timer_callback(int delta);
 /* Now on the clock the timers above use. */
 uint64_t pv_dl_now_ms(void);
 
+/* The controlled scheduler found that no thread can run: report the
+ * deadlock and end the program, unless something outside the threads may
+ * still end a wait (a signal handler, a timer), when this returns. */
+void pv_dl_stuck(void);
+
 /* fork is called here. Locks other threads hold then stay locked for good
  * in the child; its first lock of one is reported, with this site. */
 void pv_dl_fork_site(pv_thread *t, uintptr_t pc);

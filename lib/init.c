@@ -10,6 +10,7 @@
 #include "options.h"
 #include "process.h"
 #include "report.h"
+#include "schedule.h"
 #include "session.h"
 #include "shadow.h"
 #include "thread.h"
@@ -26,7 +27,9 @@ int pv_runtime_ready(void)
 static void at_exit(void)
 {
 	const pv_options_t *o = pv_options();
+	pv_sched_program_end(pv_cur());
 	pv_dl_program_end();
+	pv_sched_finish();
 	pv_process_leave();
 	pv_report_summary();
 	if (pv_report_count() && o->exitcode) {
@@ -53,6 +56,7 @@ void pv_runtime_init(void)
 		if (h)
 			pv_session_acquire(&t->vc, pv_key_handoff(h));
 		pv_dl_thread_start(t);
+		pv_sched_init(t, pv_dl_stuck);
 		pv_process_init();
 		pv_descriptors_init();
 		pv_thread_end_init();

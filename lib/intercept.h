@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include "base.h"
+#include "schedule.h"
 #include "thread.h"
 
 /* The next definition of name after ours (glibc's), looked up once. */
@@ -48,5 +49,27 @@ static inline pv_thread *program_thread(void)
 	pv_thread *t = pv_cur();
 	return t && !t->ignore ? t : NULL;
 }
+
+/* A call that may block on fd for events (fd < 0: on anything, such as a
+ * child's end): under control, when fd is not ready, the thread gives up
+ * its turn while it waits (intercept_sched.c). PV_SCHED_NOWAIT: it cannot block. */
+#define PV_SCHED_NOWAIT (-2)
+int pv_sched_syscall_begin(int fd, short events);
+void pv_sched_syscall_end(void);
+#define SCHED_SYSCALL(fd, events, call)                                                  \
+	({                                                                              \
+		int left_ = PV_UNLIKELY(pv_sched_active) && pv_sched_syscall_begin(fd, events); \
+		__typeof__(call) sr_ = (call);                                          \
+		if (left_)                                                              \
+			pv_sched_syscall_end();                                         \
+		sr_;                                                                    \
+	})
+
+/* A scheduling point before the program's operation op on obj. */
+#define SCHED_POINT(op, obj)                                                             \
+	do {                                                                            \
+		if (PV_UNLIKELY(pv_sched_active) && program_thread())                   \
+			pv_sched_point(pv_cur(), op, (uintptr_t)(obj), CALLER_PC);      \
+	} while (0)
 
 #endif

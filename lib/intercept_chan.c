@@ -40,6 +40,9 @@ void pv_chan_block_begin(const void *chan, int dir)
 					       : PV_WAIT_CHAN_SELECT;
 	pv_dl_wait_begin(t, k, (uintptr_t)chan, program_pc(CALLER_PC));
 	announced = 1;
+	/* The library sleeps on a futex of its own: the kernel's wait. */
+	if (PV_UNLIKELY(pv_sched_active))
+		pv_sched_leave(t);
 }
 
 void pv_chan_block_end(void)
@@ -48,5 +51,7 @@ void pv_chan_block_end(void)
 	if (!announced || !t)
 		return;
 	announced = 0;
+	if (PV_UNLIKELY(pv_sched_active))
+		pv_sched_enter(t);
 	pv_dl_wait_end(t);
 }

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -550,7 +551,7 @@ PV_INTERCEPTOR int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		}
 		errno = e;
 	}
-	int r = REAL(connect)(fd, addr, len);
+	int r = SCHED_SYSCALL(fd, POLLOUT, REAL(connect)(fd, addr, len));
 	int e = errno;
 	pv_fd_set_chan(fd, PV_FD_CHAN_UNKNOWN, 0, 0);
 	errno = e;
@@ -580,12 +581,12 @@ static int accepted(int lfd, int fd, uintptr_t pc)
 
 PV_INTERCEPTOR int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	return accepted(fd, REAL(accept)(fd, addr, len), CALLER_PC);
+	return accepted(fd, SCHED_SYSCALL(fd, POLLIN, REAL(accept)(fd, addr, len)), CALLER_PC);
 }
 
 PV_INTERCEPTOR int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	return accepted(fd, REAL(accept4)(fd, addr, len, flags), CALLER_PC);
+	return accepted(fd, SCHED_SYSCALL(fd, POLLIN, REAL(accept4)(fd, addr, len, flags)), CALLER_PC);
 }
 
 /* ---- messages ---- */
@@ -659,7 +660,7 @@ PV_INTERCEPTOR ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	pv_thread *t = program_thread();                                \
 	if (t)                                                          \
 		fd_use(t, fd, CALLER_PC);                               \
-	ssize_t r = call;                                               \
+	ssize_t r = SCHED_SYSCALL(fd, POLLIN, call);                    \
 	if (t) {                                                        \
 		received(t, fd, r);                                     \
 		if (r > 0) {                                            \
@@ -730,7 +731,7 @@ PV_INTERCEPTOR int eventfd_read(int fd, eventfd_t *value)
 	pv_thread *t = program_thread();
 	if (t)
 		fd_use(t, fd, CALLER_PC);
-	int r = REAL(eventfd_read)(fd, value);
+	int r = SCHED_SYSCALL(fd, POLLIN, REAL(eventfd_read)(fd, value));
 	if (t && r == 0) {
 		int e = errno;
 		received(t, fd, (ssize_t)sizeof *value);
@@ -842,7 +843,7 @@ PV_INTERCEPTOR int fclose(FILE *f)
 PV_INTERCEPTOR size_t fread(void *p, size_t size, size_t n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
-	size_t r = REAL(fread)(p, size, n, f);
+	size_t r = SCHED_SYSCALL(stream_fd(f), POLLIN, REAL(fread)(p, size, n, f));
 	stream_got(t, f, r > 0);
 	if (t && r)
 		write_buf(t, p, r * size, CALLER_PC);
@@ -869,7 +870,7 @@ static size_t str_size(const char *s)
 PV_INTERCEPTOR char *fgets(char *s, int n, FILE *f)
 {
 	pv_thread *t = stream_use(f, CALLER_PC);
-	char *r = REAL(fgets)(s, n, f);
+	char *r = SCHED_SYSCALL(stream_fd(f), POLLIN, REAL(fgets)(s, n, f));
 	stream_got(t, f, r != NULL);
 	if (t && r)
 		write_buf(t, s, str_size(s), CALLER_PC);

@@ -85,6 +85,7 @@ static void after_fork_child(void)
 	}
 	pv_thread_fork_child(t);
 	pv_dl_fork_child(t);
+	pv_sched_fork_child(t);
 	pv_report_after_fork_child();
 	pv_stack_after_fork_child();
 	t->ignore--;
@@ -118,6 +119,7 @@ void pv_process_init(void)
 
 PV_INTERCEPTOR pid_t fork(void)
 {
+	SCHED_POINT("fork", 0);
 	pv_thread *t = pv_cur();
 	if (t) {
 		pv_dl_fork_site(t, CALLER_PC);
@@ -133,8 +135,11 @@ PV_INTERCEPTOR pid_t fork(void)
  * (ThreadSanitizer's does too); the runtime's (deadlock, halt) do not. */
 PV_INTERCEPTOR void _exit(int status)
 {
-	if (program_thread())
+	if (program_thread()) {
+		pv_sched_program_end(pv_cur());
 		pv_dl_program_end();
+	}
+	pv_sched_finish();
 	pv_process_leave();
 	REAL(_exit)(status);
 	__builtin_unreachable();
@@ -142,8 +147,11 @@ PV_INTERCEPTOR void _exit(int status)
 
 PV_INTERCEPTOR void _Exit(int status)
 {
-	if (program_thread())
+	if (program_thread()) {
+		pv_sched_program_end(pv_cur());
 		pv_dl_program_end();
+	}
+	pv_sched_finish();
 	pv_process_leave();
 	REAL(_Exit)(status);
 	__builtin_unreachable();
@@ -167,7 +175,7 @@ static void reaped(pid_t pid, int status, int reap)
 PV_INTERCEPTOR pid_t wait(int *wstatus)
 {
 	int st = 0;
-	pid_t p = REAL(wait)(&st);
+	pid_t p = SCHED_SYSCALL(-1, 0, REAL(wait)(&st));
 	reaped(p, st, 1);
 	if (wstatus)
 		*wstatus = st;
@@ -177,7 +185,7 @@ PV_INTERCEPTOR pid_t wait(int *wstatus)
 PV_INTERCEPTOR pid_t waitpid(pid_t pid, int *wstatus, int options)
 {
 	int st = 0;
-	pid_t p = REAL(waitpid)(pid, &st, options);
+	pid_t p = SCHED_SYSCALL(options & WNOHANG ? PV_SCHED_NOWAIT : -1, 0, REAL(waitpid)(pid, &st, options));
 	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
@@ -187,7 +195,7 @@ PV_INTERCEPTOR pid_t waitpid(pid_t pid, int *wstatus, int options)
 PV_INTERCEPTOR pid_t wait3(int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
-	pid_t p = REAL(wait3)(&st, options, ru);
+	pid_t p = SCHED_SYSCALL(options & WNOHANG ? PV_SCHED_NOWAIT : -1, 0, REAL(wait3)(&st, options, ru));
 	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
@@ -197,7 +205,7 @@ PV_INTERCEPTOR pid_t wait3(int *wstatus, int options, struct rusage *ru)
 PV_INTERCEPTOR pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)
 {
 	int st = 0;
-	pid_t p = REAL(wait4)(pid, &st, options, ru);
+	pid_t p = SCHED_SYSCALL(options & WNOHANG ? PV_SCHED_NOWAIT : -1, 0, REAL(wait4)(pid, &st, options, ru));
 	reaped(p, st, 1);
 	if (wstatus && p > 0)
 		*wstatus = st;
@@ -206,7 +214,7 @@ PV_INTERCEPTOR pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *
 
 PV_INTERCEPTOR int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-	int r = REAL(waitid)(idtype, id, info, options);
+	int r = SCHED_SYSCALL(options & WNOHANG ? PV_SCHED_NOWAIT : -1, 0, REAL(waitid)(idtype, id, info, options));
 	if (r == 0 && info && info->si_pid > 0 &&
 	    (info->si_code == CLD_EXITED || info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED))
 		reaped(info->si_pid, info->si_code == CLD_EXITED ? 0 : SIGKILL, !(options & WNOWAIT));

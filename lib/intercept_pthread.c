@@ -13,6 +13,9 @@
 #include "deadlock.h"
 #include "init.h"
 #include "intercept.h"
+#include "schedule.h"
+#include "session.h"
+#include "xmap.h"
 #include "stack.h"
 #include "sync.h"
 #include "thread.h"
@@ -96,6 +99,73 @@ static int destroyed(const volatile void *obj, size_t size, pv_dl_object kind, i
 	return r;
 }
 
+/* ---- under the controlled scheduler (schedule.h) ---- */
+
+/* Another process may release what lives in shared memory: its waits stay
+ * the kernel's, with the turn given up meanwhile. */
+static int shared_object(const volatile void *obj)
+{
+	pv_key k;
+	return pv_xmap_any() && pv_xmap_key(A(obj), 0, &k);
+}
+
+static int controlled(void)
+{
+	return PV_UNLIKELY(pv_sched_active) && program_thread() && pv_sched_controls();
+}
+
+/* Waiters of obj may go on (after an unlock, a post, a signal). */
+static int woke(const volatile void *obj, int all, int r)
+{
+	if (PV_UNLIKELY(pv_sched_active))
+		pv_sched_wake(A(obj), all);
+	return r;
+}
+
+/* A lock that would wait waits in the scheduler: try it, block until the
+ * next unlock, try again. A relock by its owner goes to the real call,
+ * which fails or deadlocks at once, as it would anyway. */
+#define CONTROLLED(obj, owned, try_call, call, deadline)                                 \
+	({                                                                             \
+		int c_;                                                                \
+		if (PV_LIKELY(!controlled()) || (owned)) {                             \
+			c_ = (call);                                                   \
+		} else if (shared_object(obj)) {                                       \
+			pv_sched_leave(pv_cur());                                      \
+			c_ = (call);                                                   \
+			pv_sched_enter(pv_cur());                                      \
+		} else {                                                               \
+			uint64_t d_ = (deadline);                                      \
+			while ((c_ = (try_call)) == EBUSY &&                           \
+			       pv_sched_block(pv_cur(), A(obj), d_) == PV_SCHED_WOKEN)  \
+				;                                                      \
+			c_ = c_ == EBUSY ? ETIMEDOUT : c_;                             \
+		}                                                                      \
+		c_;                                                                    \
+	})
+
+/* Out of line: the timed calls declare abstime non-null, a program may still pass NULL. */
+static __attribute__((noinline)) uint64_t deadline_of(clockid_t clock, const struct timespec *abstime)
+{
+	return abstime && abstime->tv_nsec >= 0 && abstime->tv_nsec < 1000000000
+		       ? pv_sched_deadline(clock, abstime) : 1;
+}
+
+static int owns_mutex(const pthread_mutex_t *m)
+{
+	pv_thread *t = pv_cur();
+	return t && m->__data.__owner == t->os_tid;
+}
+
+static int owns_rwlock(const pthread_rwlock_t *l)
+{
+	pv_thread *t = pv_cur();
+	return t && (int)l->__data.__cur_writer == t->os_tid;
+}
+
+#define MUTEX_LOCK(m, deadline, call) \
+	CONTROLLED(m, owns_mutex(m), REAL(pthread_mutex_trylock)(m), call, deadline)
+
 /* ---- threads ---- */
 
 /* On the creator's stack: it waits until the new thread has taken its copy. */
@@ -120,6 +190,7 @@ static void thread_end(pv_thread *t)
 	if (pv_cur() == t) {
 		pv_dl_thread_exit(t, exit_pc);
 		pv_thread_finish(t);
+		pv_sched_thread_end(t);
 	}
 }
 
@@ -183,6 +254,7 @@ static void *thread_start(void *p)
 	pv_dl_thread_start(s.t);
 	defer_end();
 	started(p);
+	pv_sched_thread_begin(s.t);
 	void *ret;
 	pthread_cleanup_push(thread_unwound, s.t);
 	ret = s.fn(s.arg);
@@ -203,14 +275,17 @@ PV_INTERCEPTOR int pthread_create(pthread_t *th, const pthread_attr_t *attr, voi
 	pv_thread *parent = pv_cur();
 	if (!parent)
 		return REAL(pthread_create)(th, attr, fn, arg);
+	SCHED_POINT("create", 0);
 	parent->ignore++;
 	pv_stack st;
 	pv_stack_unwind(&st, CALLER_PC);
 	pv_ctx_trim(parent->ctx, &st);
 	pv_thread *t = pv_thread_create(parent, pv_stack_intern(&st), created_detached(attr));
 	start_args s = { fn, arg, t, 0 };
+	pv_sched_thread_new(t);
 	int r = REAL(pthread_create)(th, attr, thread_start, &s);
 	if (r) {
+		pv_sched_thread_drop(t);
 		pv_thread_abandon(t);
 	} else {
 		/* Set here too: the parent may join before the child runs. */
@@ -229,8 +304,10 @@ static __thread unsigned char cancel_disabled, cancel_async;
 PV_INTERCEPTOR int pthread_cancel(pthread_t th)
 {
 	pv_thread *t = pv_thread_by_pthread(th);
-	if (t && program_thread())
+	if (t && program_thread()) {
 		pv_dl_cancel_sent(t);
+		pv_sched_cancel(t);
+	}
 	return REAL(pthread_cancel)(th);
 }
 
@@ -309,10 +386,17 @@ PV_INTERCEPTOR int pthread_join(pthread_t th, void **ret)
 	pv_thread *t = pv_thread_by_pthread(th);
 	pv_thread *self = pv_cur();
 	int watched = self && t && !self->ignore;
+	if (watched && PV_UNLIKELY(pv_sched_active))
+		pv_sched_point(self, "join", A(t), CALLER_PC);
 	if (watched)
 		pv_dl_wait_begin(self, PV_WAIT_JOIN, (uintptr_t)t->tid, CALLER_PC);
 	int r;
 	pthread_cleanup_push(wait_unwound, watched ? self : NULL);
+	if (watched && controlled())
+		while (!pv_sched_thread_done(t)) {
+			pv_sched_block(self, A(t), 0);
+			pthread_testcancel();
+		}
 	r = REAL(pthread_join)(th, ret);
 	pthread_cleanup_pop(0);
 	if (watched)
@@ -427,6 +511,8 @@ static pv_relock relock_of(const pthread_mutex_t *m)
 		pv_thread *t_ = pv_cur();                                                  \
 		int on_ = t_ && !t_->ignore;                                               \
 		uintptr_t pc_ = CALLER_PC;                                                 \
+		if (PV_UNLIKELY(pv_sched_active) && on_)                                   \
+			pv_sched_point(t_, (mode) == PV_LOCK_SHARED ? "rdlock" : "lock", A(obj), pc_); \
 		int held_ = cancel_hold();                                                 \
 		if (on_)                                                                   \
 			pv_dl_before_lock(t_, A(obj), mode, kind, relock, blocking, pc_);  \
@@ -472,7 +558,7 @@ static int locked_robust(pthread_mutex_t *m, int r)
 PV_INTERCEPTOR int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 1,
-				     REAL(pthread_mutex_lock)(m)));
+				     MUTEX_LOCK(m, 0, REAL(pthread_mutex_lock)(m))));
 }
 
 PV_INTERCEPTOR int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -485,20 +571,22 @@ PV_INTERCEPTOR int pthread_mutex_timedlock(pthread_mutex_t *m, const struct time
 {
 	check_timeout(m, "mutex", "pthread_mutex_timedlock", abstime, CALLER_PC);
 	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
-				     REAL(pthread_mutex_timedlock)(m, abstime)));
+				     MUTEX_LOCK(m, deadline_of(CLOCK_REALTIME, abstime),
+						REAL(pthread_mutex_timedlock)(m, abstime))));
 }
 
 PV_INTERCEPTOR int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
 	check_timeout(m, "mutex", "pthread_mutex_clocklock", abstime, CALLER_PC);
 	return locked_robust(m, LOCK(m, "mutex", PV_LOCK_EXCL, PV_WAIT_MUTEX, relock_of(m), 0,
-				     REAL(pthread_mutex_clocklock)(m, clk, abstime)));
+				     MUTEX_LOCK(m, deadline_of(clk, abstime), REAL(pthread_mutex_clocklock)(m, clk, abstime))));
 }
 
 PV_INTERCEPTOR int pthread_mutex_unlock(pthread_mutex_t *m)
 {
+	SCHED_POINT("unlock", m);
 	unlocking(m, "mutex", CALLER_PC);
-	return REAL(pthread_mutex_unlock)(m);
+	return woke(m, 1, REAL(pthread_mutex_unlock)(m));
 }
 
 /* ---- spinlocks ---- */
@@ -518,7 +606,8 @@ PV_INTERCEPTOR int pthread_spin_destroy(pthread_spinlock_t *s)
 
 PV_INTERCEPTOR int pthread_spin_lock(pthread_spinlock_t *s)
 {
-	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1, REAL(pthread_spin_lock)(s));
+	return LOCK(s, "spinlock", PV_LOCK_EXCL, PV_WAIT_MUTEX, PV_RELOCK_DEADLOCKS, 1,
+		    CONTROLLED(s, 0, REAL(pthread_spin_trylock)(s), REAL(pthread_spin_lock)(s), 0));
 }
 
 PV_INTERCEPTOR int pthread_spin_trylock(pthread_spinlock_t *s)
@@ -529,8 +618,9 @@ PV_INTERCEPTOR int pthread_spin_trylock(pthread_spinlock_t *s)
 
 PV_INTERCEPTOR int pthread_spin_unlock(pthread_spinlock_t *s)
 {
+	SCHED_POINT("unlock", s);
 	unlocking(s, "spinlock", CALLER_PC);
-	return REAL(pthread_spin_unlock)(s);
+	return woke(s, 1, REAL(pthread_spin_unlock)(s));
 }
 
 /* ---- rwlocks ---- */
@@ -560,7 +650,8 @@ PV_INTERCEPTOR int pthread_rwlock_destroy(pthread_rwlock_t *l)
 
 PV_INTERCEPTOR int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-	return RDLOCK(l, 1, REAL(pthread_rwlock_rdlock)(l));
+	return RDLOCK(l, 1, CONTROLLED(l, owns_rwlock(l), REAL(pthread_rwlock_tryrdlock)(l),
+				       REAL(pthread_rwlock_rdlock)(l), 0));
 }
 
 PV_INTERCEPTOR int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
@@ -571,18 +662,21 @@ PV_INTERCEPTOR int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 PV_INTERCEPTOR int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_timedrdlock", t, CALLER_PC);
-	return RDLOCK(l, 0, REAL(pthread_rwlock_timedrdlock)(l, t));
+	return RDLOCK(l, 0, CONTROLLED(l, owns_rwlock(l), REAL(pthread_rwlock_tryrdlock)(l),
+				       REAL(pthread_rwlock_timedrdlock)(l, t), deadline_of(CLOCK_REALTIME, t)));
 }
 
 PV_INTERCEPTOR int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_clockrdlock", t, CALLER_PC);
-	return RDLOCK(l, 0, REAL(pthread_rwlock_clockrdlock)(l, c, t));
+	return RDLOCK(l, 0, CONTROLLED(l, owns_rwlock(l), REAL(pthread_rwlock_tryrdlock)(l),
+				       REAL(pthread_rwlock_clockrdlock)(l, c, t), deadline_of(c, t)));
 }
 
 PV_INTERCEPTOR int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-	return WRLOCK(l, 1, REAL(pthread_rwlock_wrlock)(l));
+	return WRLOCK(l, 1, CONTROLLED(l, owns_rwlock(l), REAL(pthread_rwlock_trywrlock)(l),
+				       REAL(pthread_rwlock_wrlock)(l), 0));
 }
 
 PV_INTERCEPTOR int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
@@ -593,19 +687,22 @@ PV_INTERCEPTOR int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 PV_INTERCEPTOR int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_timedwrlock", t, CALLER_PC);
-	return WRLOCK(l, 0, REAL(pthread_rwlock_timedwrlock)(l, t));
+	return WRLOCK(l, 0, CONTROLLED(l, owns_rwlock(l), REAL(pthread_rwlock_trywrlock)(l),
+				       REAL(pthread_rwlock_timedwrlock)(l, t), deadline_of(CLOCK_REALTIME, t)));
 }
 
 PV_INTERCEPTOR int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t c, const struct timespec *t)
 {
 	check_timeout(l, "rwlock", "pthread_rwlock_clockwrlock", t, CALLER_PC);
-	return WRLOCK(l, 0, REAL(pthread_rwlock_clockwrlock)(l, c, t));
+	return WRLOCK(l, 0, CONTROLLED(l, owns_rwlock(l), REAL(pthread_rwlock_trywrlock)(l),
+				       REAL(pthread_rwlock_clockwrlock)(l, c, t), deadline_of(c, t)));
 }
 
 PV_INTERCEPTOR int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
+	SCHED_POINT("unlock", l);
 	unlocking(l, "rwlock", CALLER_PC);
-	return REAL(pthread_rwlock_unlock)(l);
+	return woke(l, 1, REAL(pthread_rwlock_unlock)(l));
 }
 
 /* ---- condition variables ---- */
@@ -630,18 +727,20 @@ PV_INTERCEPTOR int pthread_cond_signal(pthread_cond_t *c)
 	/* The wake-up a waiter is ordered after comes first: the call still
 	 * reads the condition on its way out, and a waiter that frees it once
 	 * woken races with that, unless the mutex orders them. */
+	SCHED_POINT("signal", c);
 	release(c, PV_CLOCK_MAIN);
 	touch(c, "condition variable", 0, CALLER_PC);
 	pv_dl_cond_wake(A(c), 0);
-	return REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c);
+	return woke(c, 0, REAL_V(pthread_cond_signal, "GLIBC_2.3.2")(c));
 }
 
 PV_INTERCEPTOR int pthread_cond_broadcast(pthread_cond_t *c)
 {
+	SCHED_POINT("broadcast", c);
 	release(c, PV_CLOCK_MAIN); /* as signal */
 	touch(c, "condition variable", 0, CALLER_PC);
 	pv_dl_cond_wake(A(c), 1);
-	return REAL_V(pthread_cond_broadcast, "GLIBC_2.3.2")(c);
+	return woke(c, 1, REAL_V(pthread_cond_broadcast, "GLIBC_2.3.2")(c));
 }
 
 /* The wait unlocks and relocks the mutex; the signal's clock comes along. */
@@ -669,8 +768,36 @@ static void cond_unwound(void *p)
 	woken(w->c, w->m, 0);
 }
 
+/* Under control a condition wait is the scheduler's: the mutex is
+ * unlocked, the thread blocks until a signal picks it (or, with
+ * sched_spurious, returns without one, as POSIX allows), then locks the
+ * mutex again. Process-shared ones stay the kernel's. */
+static int controlled_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, uint64_t deadline)
+{
+	pv_thread *t = pv_cur();
+	int spurious = pv_sched_spurious(t);
+	int r = REAL(pthread_mutex_unlock)(m);
+	if (r)
+		return r;
+	woke(m, 1, 0);
+	if (spurious)
+		pv_sched_point(t, "spurious wakeup", A(c), 0);
+	else if (pv_sched_block(t, A(c), deadline) == PV_SCHED_TIMEDOUT)
+		r = ETIMEDOUT;
+	while (REAL(pthread_mutex_trylock)(m) == EBUSY)
+		pv_sched_block(t, A(m), 0);
+	pthread_testcancel();
+	return r;
+}
+
+#define COND_CALL(c, m, deadline, call)                                                    \
+	(controlled() && !shared_object(c) && !shared_object(m)                            \
+		 ? controlled_cond_wait(c, m, deadline)                                    \
+		 : SCHED_SYSCALL(PV_UNLIKELY(pv_sched_active) ? -1 : PV_SCHED_NOWAIT, 0, call))
+
 #define COND_WAIT(c, m, timed, call)                                                       \
 	({                                                                                 \
+		SCHED_POINT("wait", c);                                                    \
 		pv_thread *volatile t_ = program_thread(); /* kept across setjmp */       \
 		cond_waiting w_ = { t_, c, m, timed };                                     \
 		int r_;                                                                    \
@@ -687,22 +814,30 @@ static void cond_unwound(void *p)
 		woken(c, m, r_);                                                           \
 	})
 
+/* The clock of a condition's timed waits (pthread_condattr_setclock): glibc
+ * keeps it in bit 1 of __wrefs. */
+static clockid_t cond_clock(const pthread_cond_t *c)
+{
+	return (c->__data.__wrefs & 2) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
 PV_INTERCEPTOR int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	return COND_WAIT(c, m, 0, REAL_V(pthread_cond_wait, "GLIBC_2.3.2")(c, m));
+	return COND_WAIT(c, m, 0, COND_CALL(c, m, 0, REAL_V(pthread_cond_wait, "GLIBC_2.3.2")(c, m)));
 }
 
 PV_INTERCEPTOR int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
 	check_timeout(c, "condition variable", "pthread_cond_timedwait", t, CALLER_PC);
-	return COND_WAIT(c, m, 1, REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t));
+	return COND_WAIT(c, m, 1, COND_CALL(c, m, deadline_of(cond_clock(c), t),
+					   REAL_V(pthread_cond_timedwait, "GLIBC_2.3.2")(c, m, t)));
 }
 
 PV_INTERCEPTOR int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 			   const struct timespec *t)
 {
 	check_timeout(c, "condition variable", "pthread_cond_clockwait", t, CALLER_PC);
-	return COND_WAIT(c, m, 1, REAL(pthread_cond_clockwait)(c, m, clk, t));
+	return COND_WAIT(c, m, 1, COND_CALL(c, m, deadline_of(clk, t), REAL(pthread_cond_clockwait)(c, m, clk, t)));
 }
 
 /* ---- semaphores ---- */
@@ -722,9 +857,10 @@ PV_INTERCEPTOR int sem_destroy(sem_t *s)
 
 PV_INTERCEPTOR int sem_post(sem_t *s)
 {
+	SCHED_POINT("post", s);
 	touch(s, "semaphore", 0, CALLER_PC);
 	release(s, PV_CLOCK_MAIN);
-	return REAL(sem_post)(s);
+	return woke(s, 1, REAL(sem_post)(s));
 }
 
 static int sem_got(sem_t *s, int r)
@@ -749,14 +885,35 @@ static int sem_got(sem_t *s, int r)
 		r_;                                                                        \
 	})
 
+/* Under control: try, and block until the next post. */
+static int controlled_sem_wait(sem_t *s, uint64_t deadline)
+{
+	for (;;) {
+		int r = REAL(sem_trywait)(s);
+		if (r == 0 || errno != EAGAIN)
+			return r;
+		if (pv_sched_block(pv_cur(), A(s), deadline) == PV_SCHED_TIMEDOUT) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pthread_testcancel();
+	}
+}
+
+#define SEM_CALL(s, deadline, call)                                                        \
+	(controlled() && !shared_object(s) ? controlled_sem_wait(s, deadline)              \
+					   : SCHED_SYSCALL(PV_UNLIKELY(pv_sched_active) ? -1 : PV_SCHED_NOWAIT, 0, call))
+
 PV_INTERCEPTOR int sem_wait(sem_t *s)
 {
+	SCHED_POINT("sem wait", s);
 	touch(s, "semaphore", 0, CALLER_PC);
-	return sem_got(s, WATCHED(PV_WAIT_SEM, s, REAL(sem_wait)(s)));
+	return sem_got(s, WATCHED(PV_WAIT_SEM, s, SEM_CALL(s, 0, REAL(sem_wait)(s))));
 }
 
 PV_INTERCEPTOR int sem_trywait(sem_t *s)
 {
+	SCHED_POINT("sem trywait", s);
 	touch(s, "semaphore", 0, CALLER_PC);
 	return sem_got(s, REAL(sem_trywait)(s));
 }
@@ -764,15 +921,17 @@ PV_INTERCEPTOR int sem_trywait(sem_t *s)
 PV_INTERCEPTOR int sem_timedwait(sem_t *s, const struct timespec *t)
 {
 	check_timeout(s, "semaphore", "sem_timedwait", t, CALLER_PC);
+	SCHED_POINT("sem wait", s);
 	touch(s, "semaphore", 0, CALLER_PC);
-	return sem_got(s, REAL(sem_timedwait)(s, t));
+	return sem_got(s, SEM_CALL(s, deadline_of(CLOCK_REALTIME, t), REAL(sem_timedwait)(s, t)));
 }
 
 PV_INTERCEPTOR int sem_clockwait(sem_t *s, clockid_t c, const struct timespec *t)
 {
 	check_timeout(s, "semaphore", "sem_clockwait", t, CALLER_PC);
+	SCHED_POINT("sem wait", s);
 	touch(s, "semaphore", 0, CALLER_PC);
-	return sem_got(s, REAL(sem_clockwait)(s, c, t));
+	return sem_got(s, SEM_CALL(s, deadline_of(c, t), REAL(sem_clockwait)(s, c, t)));
 }
 
 /* ---- barriers ---- */
@@ -784,8 +943,11 @@ PV_INTERCEPTOR int pthread_barrier_init(pthread_barrier_t *b, const pthread_barr
 		pv_dl_barrier_init(t, A(b), n, CALLER_PC);
 	fresh(b, sizeof *b, "barrier", CALLER_PC);
 	int r = REAL(pthread_barrier_init)(b, a, n);
-	if (r == 0)
+	if (r == 0) {
 		pv_dl_barrier_ready(A(b), n);
+		if (PV_UNLIKELY(pv_sched_active) && !shared_object(b))
+			pv_sched_barrier_init(A(b), n);
+	}
 	return r;
 }
 
@@ -796,13 +958,24 @@ PV_INTERCEPTOR int pthread_barrier_destroy(pthread_barrier_t *b)
 	return REAL(pthread_barrier_destroy)(b);
 }
 
+/* Under control the scheduler's model of the barrier, if it knows it. */
+static int barrier_call(pthread_barrier_t *b)
+{
+	int r = controlled() ? pv_sched_barrier_wait(pv_cur(), A(b)) : -1;
+	if (r >= 0)
+		return r ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
+	return SCHED_SYSCALL(PV_UNLIKELY(pv_sched_active) ? -1 : PV_SCHED_NOWAIT, 0,
+			     REAL(pthread_barrier_wait)(b));
+}
+
 /* Everything before any thread's arrival happens before every departure. */
 PV_INTERCEPTOR int pthread_barrier_wait(pthread_barrier_t *b)
 {
+	SCHED_POINT("barrier", b);
 	touch(b, "barrier", 0, CALLER_PC);
 	pv_dl_barrier_arrive(A(b));
 	release(b, PV_CLOCK_MAIN);
-	int r = WATCHED(PV_WAIT_BARRIER, b, REAL(pthread_barrier_wait)(b));
+	int r = WATCHED(PV_WAIT_BARRIER, b, barrier_call(b));
 	touch(b, "barrier", 0, CALLER_PC);
 	acquire(b, PV_CLOCK_MAIN);
 	return r;
@@ -828,7 +1001,12 @@ PV_INTERCEPTOR int pthread_once(pthread_once_t *ctl, void (*routine)(void))
 	pthread_once_t *saved_control = once_control;
 	once_routine = routine;
 	once_control = ctl;
-	int r = REAL(pthread_once)(ctl, once_run);
+	SCHED_POINT("once", ctl);
+	/* glibc's once word: bit 0 while a thread runs the routine, 2 once done.
+	 * Under control, another thread's run is waited for in the scheduler. */
+	while (controlled() && (__atomic_load_n(ctl, __ATOMIC_ACQUIRE) & 3) == 1)
+		pv_sched_block(pv_cur(), A(ctl), 0);
+	int r = woke(ctl, 1, REAL(pthread_once)(ctl, once_run));
 	once_routine = saved_routine;
 	once_control = saved_control;
 	acquire(ctl, PV_CLOCK_MAIN);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
 #include "base.h"
 #include "options.h"
 
@@ -19,6 +20,10 @@ void pv_options_defaults(pv_options_t *o)
 	o->detect_deadlocks = 1;
 	o->atexit_sleep_ms = 1000;
 	o->report_thread_leaks = 1;
+	o->sched_depth = 3;
+	o->sched_steps = 100;
+	o->sched_accesses = 1;
+	o->sched_slice_ms = 500;
 }
 
 static int parse_int(const char *v, int lo, int hi, int *out)
@@ -29,6 +34,33 @@ static int parse_int(const char *v, int lo, int hi, int *out)
 		return -1;
 	*out = (int)n;
 	return 0;
+}
+
+/* random, pct:D, pct:D:K (K: how many steps the change points fall among), pos. */
+static int parse_strategy(pv_options_t *o, const char *v, char *err, int errlen)
+{
+	if (!strcmp(v, "random") || !strcmp(v, "pos")) {
+		o->sched = v[0] == 'r' ? PV_SCHED_RANDOM : PV_SCHED_POS;
+		return 0;
+	}
+	if (!strncmp(v, "pct", 3) && (!v[3] || v[3] == ':')) {
+		char *end = (char *)v + 3;
+		long d = 3, k = 100;
+		if (*end == ':') {
+			d = strtol(end + 1, &end, 10);
+			if (*end == ':')
+				k = strtol(end + 1, &end, 10);
+		}
+		if (!*end && d >= 1 && d <= 64 && k >= 1 && k <= 100000000) {
+			o->sched = PV_SCHED_PCT;
+			o->sched_depth = (int)d;
+			o->sched_steps = (int)k;
+			return 0;
+		}
+	}
+	pv_snprintf(err, errlen, "sched: expected random, pct, pct:D (D in [1, 64]), pct:D:K "
+		    "(K in [1, 100000000]) or pos, got '%s'", v);
+	return -1;
 }
 
 static int set_option(pv_options_t *o, const char *key, const char *val,
@@ -47,14 +79,30 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 		{ "deadlocks", offsetof(pv_options_t, detect_deadlocks), 0, 1 },
 		{ "atexit_sleep_ms", offsetof(pv_options_t, atexit_sleep_ms), 0, 3600000 },
 		{ "report_thread_leaks", offsetof(pv_options_t, report_thread_leaks), 0, 1 },
+		{ "sched_spurious", offsetof(pv_options_t, sched_spurious), 0, 1 },
+		{ "sched_accesses", offsetof(pv_options_t, sched_accesses), 0, 1 },
+		{ "sched_trace", offsetof(pv_options_t, sched_trace), 0, 1 },
+		{ "sched_slice_ms", offsetof(pv_options_t, sched_slice_ms), 1, 3600000 },
 	};
-	if (!strcmp(key, "json")) {
-		if (strlen(val) >= sizeof o->json_path) {
-			pv_snprintf(err, errlen, "json: path too long");
+	if (!strcmp(key, "json") || !strcmp(key, "sched_log")) {
+		char *path = key[0] == 'j' ? o->json_path : o->sched_log;
+		if (strlen(val) >= PV_OPTION_VALUE_MAX) {
+			pv_snprintf(err, errlen, "%s: path too long", key);
 			return -1;
 		}
-		strcpy(o->json_path, val);
+		strcpy(path, val);
 		return 0;
+	}
+	if (!strcmp(key, "sched"))
+		return parse_strategy(o, val, err, errlen);
+	if (!strcmp(key, "sched_seed")) {
+		char *end;
+		errno = 0;
+		o->sched_seed = strtoull(val, &end, 10);
+		if (*val >= '0' && *val <= '9' && !*end && !errno)
+			return 0;
+		pv_snprintf(err, errlen, "sched_seed: expected an unsigned integer, got '%s'", val);
+		return -1;
 	}
 	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
 		if (strcmp(key, ints[i].name))

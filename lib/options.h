@@ -16,7 +16,20 @@ typedef struct {
 	int detect_deadlocks;    /* deadlocks=0 disables lock-order and deadlock checks */
 	int atexit_sleep_ms;     /* atexit_sleep_ms=N: at exit, how long other threads may run on (1000) */
 	int report_thread_leaks; /* report_thread_leaks=0: no report of finished threads never joined */
+	/* The controlled scheduler (schedule.h), off unless sched= is given. */
+	int sched;               /* sched=random|pct:D[:K]|pos: PV_SCHED_* (0: off) */
+	int sched_depth;         /* pct's D (bug depth, >= 1) */
+	int sched_steps;         /* pct's K: the steps its change points fall among (default 100) */
+	unsigned long long sched_seed; /* sched_seed=N: the schedule's seed */
+	int sched_spurious;      /* sched_spurious=1: condition waits may return unsignalled */
+	int sched_accesses;      /* sched_accesses=0: no scheduling point at plain accesses */
+	int sched_slice_ms;      /* sched_slice_ms=N: a thread that runs this long without a
+				    scheduling point lets the next one run beside it (500) */
+	char sched_log[PV_OPTION_VALUE_MAX]; /* sched_log=FILE: append a summary line at the end */
+	int sched_trace;         /* sched_trace=1: and each step, as a JSON line */
 } pv_options_t;
+
+enum { PV_SCHED_OFF, PV_SCHED_RANDOM, PV_SCHED_PCT, PV_SCHED_POS };
 
 /* Parse str over defaults; on a bad key or value, return -1 and put a message in err. */
 int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen);

@@ -48,6 +48,7 @@ typedef struct pv_thread {
 	int detached, joined;
 	struct pv_thread *prev_in_slot; /* earlier occupant of the slot */
 	struct pv_thread *next;         /* registry list */
+	struct pv_sched_thread *sched;  /* the scheduler's record (sched.c), NULL when off */
 
 	/* The locks held in each epoch, for race reports (pv_thread_held_*). */
 	struct pv_held_history *held_hist; /* NULL until the thread first locks */
