@@ -2,6 +2,7 @@
  * built by `pvcheck cc` under the runtime and collect what it reports. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,36 +32,39 @@ static char *option_quote(const char *v)
 	return b.s;
 }
 
-char *pvc_runtime_options(const char *json_path)
+char *pvc_runtime_options(const char *json_path, const char *suppressions)
 {
 	const char *user = getenv("PVCHECK_OPTIONS");
-	char *q = option_quote(json_path), *s;
-	if (user && *user)
-		s = pvc_printf("PVCHECK_OPTIONS=%s:json=%s:exitcode=0", user, q);
-	else
-		s = pvc_printf("PVCHECK_OPTIONS=json=%s:exitcode=0", q);
+	char *q = option_quote(json_path);
+	char *sq = suppressions ? option_quote(suppressions) : NULL;
+	char *s = pvc_printf("PVCHECK_OPTIONS=%s%sjson=%s:exitcode=0%s%s", user && *user ? user : "",
+			     user && *user ? ":" : "", q, sq ? ":suppressions=" : "", sq ? sq : "");
 	free(q);
+	free(sq);
 	return s;
 }
 
 /* Deadlock detection on and both stacks of a lock-order report, as ours. */
 #define TSAN_OURS "detect_deadlocks=1 second_deadlock_stack=1 exitcode=0 halt_on_error=0"
 
-char *pvc_tsan_options(void)
+char *pvc_tsan_options(const char *suppressions)
 {
 	const char *user = getenv("TSAN_OPTIONS");
-	if (user && *user)
-		return pvc_printf("TSAN_OPTIONS=%s " TSAN_OURS, user);
-	return pvc_strdup("TSAN_OPTIONS=" TSAN_OURS);
+	/* ThreadSanitizer's quotes take no escapes. */
+	return pvc_printf("TSAN_OPTIONS=%s%s" TSAN_OURS "%s%s%s", user && *user ? user : "",
+			  user && *user ? " " : "", suppressions ? " suppressions=\"" : "",
+			  suppressions ? suppressions : "", suppressions ? "\"" : "");
 }
 
 const char pvc_run_help[] =
-	"pvcheck run [--json FILE] [--timeout SEC] [--] PROG [ARGS]\n"
+	"pvcheck run [--json FILE] [--timeout SEC] [--suppressions FILE] [--] PROG [ARGS]\n"
 	"  Run a program built by 'pvcheck cc' under pvcheck's runtime, which prints\n"
 	"  its reports on stderr (PROG is looked up in PATH as a shell would).\n"
 	"  --json FILE       also write {\"findings\":[...]} to FILE, even when pvcheck\n"
 	"                    run is stopped by SIGINT, SIGTERM or SIGHUP\n"
 	"  --timeout SEC     kill the program (and its children) after SEC seconds\n"
+	"  --suppressions FILE  leave out the reports FILE matches (ThreadSanitizer's\n"
+	"                    format: race:, race_top:, thread:, mutex:, deadlock:, ...)\n"
 	"  The program runs in a process group of its own. Processes it leaves behind\n"
 	"  (a daemon) are waited for up to 2 s after it exits; one still running then is\n"
 	"  named, and what it reports later is not collected. A program that carries no\n"
@@ -74,6 +78,7 @@ const char pvc_run_help[] =
 
 typedef struct {
 	const char *json;
+	char *suppressions;      /* absolute: the program may change directory */
 	double timeout;
 	char **argv;
 } run_args;
@@ -91,6 +96,7 @@ static int parse(int argc, char **argv, run_args *a)
 	static const struct option opts[] = {
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "suppressions", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -107,6 +113,17 @@ static int parse(int argc, char **argv, run_args *a)
 			if (pvc_parse_seconds(optarg, &a->timeout))
 				return usage("--timeout needs a positive number of seconds");
 			break;
+		case 's': {
+			free(a->suppressions);
+			a->suppressions = realpath(optarg, NULL);
+			if (!a->suppressions || pvc_is_dir(a->suppressions)) {
+				char msg[PATH_MAX + 64];
+				snprintf(msg, sizeof msg, "--suppressions: cannot read '%s': %s", optarg,
+					 a->suppressions ? "a directory" : strerror(errno));
+				return usage(msg);
+			}
+			break;
+		}
 		case 'h':
 			fputs(pvc_run_help, stdout);
 			return 1;
@@ -214,8 +231,10 @@ int pvc_cmd_run(int argc, char **argv)
 {
 	run_args a = {0};
 	int p = parse(argc, argv, &a);
-	if (p)
+	if (p) {
+		free(a.suppressions);
 		return p > 0 ? 0 : PVC_EXIT_USAGE;
+	}
 	pvc_carries carries = warn_unchecked(a.argv[0]);
 	char *dir = temp_dir();
 	if (!dir) {
@@ -223,7 +242,7 @@ int pvc_cmd_run(int argc, char **argv)
 		return 1;
 	}
 	char *json = pvc_join(dir, "findings.json");
-	char *env[] = { pvc_runtime_options(json), NULL };
+	char *env[] = { pvc_runtime_options(json, a.suppressions), NULL };
 	/* A group of its own, so that a stop or a timeout reaches all of it; it
 	 * gets the terminal, as a shell's foreground job would. */
 	pvc_proc_spec spec = { .argv = a.argv, .env = env, .timeout = a.timeout, .own_group = 1,
@@ -262,5 +281,6 @@ int pvc_cmd_run(int argc, char **argv)
 		rc = rc ? rc : 1;
 	}
 	cJSON_Delete(findings);
+	free(a.suppressions);
 	return rc;
 }

@@ -108,7 +108,8 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	char *out = pvc_printf("%s/%s.out", r->dir, tag);
 	char *err = pvc_printf("%s/%s.err", r->dir, tag);
 	char *json = pvc_printf("%s/%s.json", r->dir, tag);
-	char *env[] = { tsan ? pvc_tsan_options() : pvc_runtime_options(json), NULL };
+	const char *supp = r->c->suppressions;
+	char *env[] = { tsan ? pvc_tsan_options(supp) : pvc_runtime_options(json, supp), NULL };
 	unlink(json); /* the runtime appends: a kept directory's old findings must go */
 	pvc_list argv = {0};
 	pvc_list_add(&argv, exe);
