@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "discover.h"
@@ -253,6 +254,7 @@ static void free_report(pvc_report *rep)
 static int run_all(const check_args *a, pvc_report *rep, const char *work)
 {
 	run_ctx ctx = { .rep = rep, .verbose = a->verbose };
+	rep->started = time(NULL);
 	pvc_toolchain_init(&ctx.tools);
 	plan(rep, work);
 	fflush(NULL);   /* workers must not repeat our buffered output */

@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "elfcheck.h"
 #include "findings.h"
+#include "output.h"
+#include "paths.h"
 #include "proc.h"
 #include "verdict.h"
 #include "util.h"
@@ -57,12 +60,14 @@ char *pvc_tsan_options(const char *suppressions)
 }
 
 const char pvc_run_help[] =
-	"pvcheck run [--json FILE] [--timeout SEC] [--suppressions FILE] [--] PROG [ARGS]\n"
+	"pvcheck run [--json|--sarif|--junit FILE] [--timeout SEC] [--suppressions FILE]\n            [--] PROG [ARGS]\n"
 	"  Run a program built by 'pvcheck cc' under pvcheck's runtime, which prints\n"
 	"  its reports on stderr (PROG is looked up in PATH as a shell would).\n"
 	"  --json FILE       also write {\"findings\":[...]} to FILE, even when pvcheck\n"
 	"                    run is stopped by SIGINT, SIGTERM or SIGHUP\n"
 	"  --timeout SEC     kill the program (and its children) after SEC seconds\n"
+	"  --sarif FILE      write the findings as SARIF 2.1.0 (for code scanning)\n"
+	"  --junit FILE      write JUnit XML: a failing testcase per finding\n"
 	"  --suppressions FILE  leave out the reports FILE matches (ThreadSanitizer's\n"
 	"                    format: race:, race_top:, thread:, mutex:, deadlock:, ...)\n"
 	"  The program runs in a process group of its own. Processes it leaves behind\n"
@@ -77,7 +82,7 @@ const char pvc_run_help[] =
 #define LINGER 2.0           /* seconds to wait for processes outliving the program */
 
 typedef struct {
-	const char *json;
+	const char *json, *sarif, *junit;
 	char *suppressions;      /* absolute: the program may change directory */
 	double timeout;
 	char **argv;
@@ -97,6 +102,8 @@ static int parse(int argc, char **argv, run_args *a)
 		{ "json", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "suppressions", required_argument, NULL, 's' },
+		{ "sarif", required_argument, NULL, 'S' },
+		{ "junit", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -112,6 +119,12 @@ static int parse(int argc, char **argv, run_args *a)
 		case 't':
 			if (pvc_parse_seconds(optarg, &a->timeout))
 				return usage("--timeout needs a positive number of seconds");
+			break;
+		case 'S':
+			a->sarif = optarg;
+			break;
+		case 'U':
+			a->junit = optarg;
 			break;
 		case 's': {
 			free(a->suppressions);
@@ -144,6 +157,7 @@ static int write_json(const char *path, cJSON *findings)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddItemReferenceToObject(doc, "findings", findings);
+	pvc_json_add_version(doc);
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	pvc_buf b = {0};
@@ -227,6 +241,45 @@ static int exit_status(const cJSON *findings, const pvc_proc_result *res)
 	return res->timed_out ? 124 : pvc_proc_exit_code(res->status);
 }
 
+/* For JUnit: whether the program ended by itself, and how if not. */
+static void describe_end(pvc_run_info *info, const pvc_proc_result *res)
+{
+	static char how[64];
+	if (res && !res->stopped && !res->timed_out && WIFEXITED(res->status)) {
+		info->exited = 1;
+		info->exit_status = WEXITSTATUS(res->status);
+		return;
+	}
+	if (!res)
+		snprintf(how, sizeof how, "it could not be started");
+	else if (res->stopped)
+		snprintf(how, sizeof how, "pvcheck run was stopped by signal %d", res->stopped);
+	else if (res->timed_out)
+		snprintf(how, sizeof how, "it ran past its timeout");
+	else
+		snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(res->status));
+	info->how = how;
+}
+
+static int write_outputs(const run_args *a, const pvc_run_info *info)
+{
+	int rc = 0;
+	if (a->json && write_json(a->json, (cJSON *)info->findings)) {
+		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a->json, strerror(errno));
+		rc = -1;
+	}
+	struct { const char *path; int (*fn)(const char *, const pvc_run_info *); } outs[] = {
+		{ a->sarif, pvc_write_run_sarif }, { a->junit, pvc_write_run_junit },
+	};
+	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
+		if (outs[i].path && outs[i].fn(outs[i].path, info)) {
+			fprintf(stderr, "pvcheck: cannot write %s: %s\n", outs[i].path, strerror(errno));
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 int pvc_cmd_run(int argc, char **argv)
 {
 	run_args a = {0};
@@ -251,7 +304,8 @@ int pvc_cmd_run(int argc, char **argv)
 	/* SIGINT, SIGTERM, SIGHUP go to the program; we stay to collect its reports. */
 	pvc_proc_catch_stops();
 	signal(SIGQUIT, SIG_IGN);
-	int started = pvc_proc_run(&spec, &res) == 0;
+	time_t started = time(NULL);
+	int started_ok = pvc_proc_run(&spec, &res) == 0;
 	int err = errno;
 	int bad = 0;
 	int runtime_ran = pvc_exists(json);
@@ -262,7 +316,7 @@ int pvc_cmd_run(int argc, char **argv)
 	free(dir);
 	free(env[0]);
 	int rc;
-	if (!started) {
+	if (!started_ok) {
 		fprintf(stderr, "pvcheck: cannot run %s: %s\n", a.argv[0], strerror(err));
 		rc = 1;
 	} else {
@@ -276,10 +330,11 @@ int pvc_cmd_run(int argc, char **argv)
 				"runtime (none was built with 'pvcheck cc'): nothing was checked\n");
 		rc = exit_status(findings, &res);
 	}
-	if (a.json && write_json(a.json, findings)) {
-		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a.json, strerror(errno));
+	pvc_run_info info = { .argv = a.argv, .findings = findings, .started = started,
+			      .secs = started_ok ? res.secs : 0 };
+	describe_end(&info, started_ok ? &res : NULL);
+	if (write_outputs(&a, &info))
 		rc = rc ? rc : 1;
-	}
 	cJSON_Delete(findings);
 	free(a.suppressions);
 	return rc;

@@ -4,19 +4,22 @@
 #include <string.h>
 #include "catalog.h"
 #include "commands.h"
+#include "paths.h"
 #include "util.h"
 
 static const char env_help[] =
 	"Environment: PVCHECK_CC, PVCHECK_RUNTIME_LIB, PVCHECK_INCLUDE_DIR override the\n"
 	"clang, libpvrt.a and include directory found at build time; PVCHECK_OPTIONS and\n"
-	"TSAN_OPTIONS are passed on to the runtimes. PVCHECK_CHAN_LIB: libpvchan.a (channels).\n";
+	"TSAN_OPTIONS are passed on to the runtimes (pvcheck's reads the TSAN_OPTIONS keys\n"
+	"suppressions, exitcode, halt_on_error, report_thread_leaks, detect_deadlocks and\n"
+	"atexit_sleep_ms; PVCHECK_OPTIONS wins). PVCHECK_CHAN_LIB: libpvchan.a (channels).\n";
 
 /* Every command's own help, then what they share. */
 static void help(void)
 {
 	const char *const texts[] = { pvc_check_help, pvc_cc_help, pvc_run_help, pvc_list_help,
 				      pvc_explain_help, pvc_exercise_help };
-	fputs("usage:\n", stdout);
+	fputs("usage:\n  pvcheck --version\n", stdout);
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		printf("  %.*s\n", (int)strcspn(texts[i], "\n"), texts[i]);
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -35,6 +38,10 @@ static int unknown_command(const char *word)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+		printf("pvcheck %s\n", PVC_VERSION);
+		return 0;
+	}
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 			 !strcmp(argv[1], "help"))) {
 		help();

@@ -4,6 +4,7 @@
 #define PVC_RESULTS_H
 
 #include <cJSON.h>
+#include <time.h>
 #include "build.h"
 #include "caseini.h"
 #include "verdict.h"
@@ -43,6 +44,7 @@ typedef struct {
 	int tsan_differs;
 	int bad_cases;
 	int exercises_failed;   /* variants of exercises that either checker fails */
+	time_t started;
 } pvc_report;
 
 /* In a worker: build and run the variant in r->dir, write r->dir/result.json. */
