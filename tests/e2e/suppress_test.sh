@@ -138,7 +138,7 @@ done
 mkdir -p sub && cp w.supp sub/
 (cd sub && "$pvcheck" run --suppressions w.supp --json ../run.json -- ../race >/dev/null 2>../run.err)
 [ $? = 0 ] || fail "run --suppressions: exit $?: $(cat run.err)"
-tr -d ' \t\n' <run.json | grep -q '^{"findings":\[\]}' || fail "run --suppressions kept a finding: $(cat run.json)"
+tr -d ' \t\n' <run.json | grep -q '^{"findings":\[\],' || fail "run --suppressions kept a finding: $(cat run.json)"
 "$pvcheck" run --suppressions nosuch.supp -- ./race >/dev/null 2>runbad.err
 [ $? = 2 ] || fail "run --suppressions of a missing file is not a usage error"
 grep -q "nosuch.supp" runbad.err || fail "run --suppressions error does not name the file"
