@@ -44,6 +44,7 @@ void pvc_toolchain_init(pvc_toolchain *t)
 	t->cc = env_or("PVCHECK_CC", PV_CLANG);
 	t->cxx = env_or("PVCHECK_CXX", PV_CLANGXX);
 	t->link_cxx = 0;
+	t->all_cxx = 0;
 	t->runtime = env_or("PVCHECK_RUNTIME_LIB", pvc_own_file(PV_REL_LIBDIR "/libpvrt.a", PV_RUNTIME_LIB));
 	t->include = env_or("PVCHECK_INCLUDE_DIR", own_include());
 	t->chanlib = env_or("PVCHECK_CHAN_LIB", pvc_own_file(PV_REL_LIBDIR "/libpvchan.a", PV_CHAN_LIB));
@@ -79,7 +80,7 @@ void pvc_compile_argv(const pvc_toolchain *t, const char *src, const char *obj,
 	static char *const base[] = {
 		"-fsanitize=thread", "-g", "-O1", "-fno-omit-frame-pointer", NULL
 	};
-	pvc_list_add(argv, pvc_is_cxx_source(src) ? t->cxx : t->cc);
+	pvc_list_add(argv, t->all_cxx || pvc_is_cxx_source(src) ? t->cxx : t->cc);
 	add_all(argv, base);
 	pvc_list_take(argv, pvc_printf("-I%s", t->include));
 	add_all(argv, cflags);

@@ -6,6 +6,8 @@
 #define PVC_EXIT_USAGE 2
 
 int pvc_cmd_cc(int argc, char **argv);
+/* cc's work; cxx: 'pvcheck c++', every source C++ and the link clang++'s. */
+int pvc_cmd_compile(int argc, char **argv, int cxx);
 int pvc_cmd_run(int argc, char **argv);
 int pvc_cmd_check(int argc, char **argv);
 int pvc_cmd_list(int argc, char **argv);

@@ -47,8 +47,16 @@ int main(int argc, char **argv)
 		help();
 		return 0;
 	}
+	/* Installed as pvcheck-cc and pvcheck-c++ too: a compiler for CC=. */
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (!strcmp(self, "pvcheck-cc"))
+		return pvc_cmd_cc(argc - 1, argv + 1);
+	if (!strcmp(self, "pvcheck-c++"))
+		return pvc_cmd_compile(argc - 1, argv + 1, 1);
 	if (argc > 1 && !strcmp(argv[1], "cc"))
 		return pvc_cmd_cc(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "c++"))
+		return pvc_cmd_compile(argc - 2, argv + 2, 1);
 	if (argc > 1 && !strcmp(argv[1], "run"))
 		return pvc_cmd_run(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "list"))
