@@ -15,9 +15,10 @@ const char pvc_cc_help[] =
 	"  Compile with clang -fsanitize=thread and link with pvcheck's runtime\n"
 	"  (--tsan: with LLVM's ThreadSanitizer runtime); -l, -L, -Wl, flags go to\n"
 	"  the link, the others to the compile. Exit status: clang's.\n"
-	"  'pvcheck c++' (or the pvcheck-c++ link) compiles every source as C++ and\n"
-	"  links with clang++, for CXX=; pvcheck-cc is 'pvcheck cc', for CC= or\n"
-	"  -DCMAKE_C_COMPILER=. Objects (.o) and -x c++ sources are handled alike.\n"
+	"pvcheck c++ [--tsan] [-c] -o OUT SRC... [c++ flags]\n"
+	"  The same with every source compiled as C++ and the link clang++'s, for\n"
+	"  CXX= (also as the pvcheck-c++ link; pvcheck-cc is 'pvcheck cc', for CC= or\n"
+	"  -DCMAKE_C_COMPILER=).\n"
 	"  --print-compile-flags, --print-link-flags [--tsan]: the flags, one a line,\n"
 	"  that pvcheck adds (for build systems; find_package(pvcheck) uses them).\n";
 

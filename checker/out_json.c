@@ -17,6 +17,8 @@ static cJSON *words_array(const pvc_words *v)
 static cJSON *side_json(const pvc_side *s)
 {
 	cJSON *o = cJSON_CreateObject();
+	if (s->skipped)
+		cJSON_AddBoolToObject(o, "skipped", 1);
 	cJSON_AddItemToObject(o, "verdict", words_array(&s->verdict));
 	cJSON_AddBoolToObject(o, "agrees", s->agrees);
 	if (!s->agrees)

@@ -92,6 +92,10 @@ static void testcase_open(FILE *f, const char *classname, const char *name, doub
 static void verdicts(FILE *f, const pvc_result *r, int tsan)
 {
 	const pvc_side *s = tsan ? &r->ts : &r->pv;
+	if (s->skipped) {
+		fputs(tsan ? "ThreadSanitizer: not run" : "pvcheck: not run", f);
+		return;
+	}
 	char want[160], got[160];
 	pvc_expect_text(tsan ? &r->v->tsan : &r->v->expect, want, sizeof want);
 	pvc_words_text(&s->verdict, got, sizeof got);
@@ -104,10 +108,11 @@ static void verdicts(FILE *f, const pvc_result *r, int tsan)
 static void variant_case(FILE *f, const pvc_result *r)
 {
 	testcase_open(f, r->c->id, r->v->name, r->pv.secs + r->ts.secs);
-	if (!r->pv.agrees) {
-		char *text = pvc_explain(r, 0);
+	if (!pvc_result_agrees(r)) {
+		int tsan = r->pv.skipped;
+		char *text = pvc_explain(r, tsan);
 		fputs("      <failure type=\"mismatch\" message=\"", f);
-		verdicts(f, r, 0);
+		verdicts(f, r, tsan);
 		fputs("\">", f);
 		esc(f, text);
 		fputs("</failure>\n", f);
@@ -126,7 +131,7 @@ static void variant_out(FILE *f, const pvc_result *r)
 	fputs(": ", f);
 	verdicts(f, r, 1);
 	fputs("\n", f);
-	if (!r->ts.agrees) {
+	if (!r->ts.agrees && !r->ts.skipped) {
 		char *text = pvc_explain(r, 1);
 		esc(f, text);
 		fputs("\n", f);
@@ -143,11 +148,13 @@ static void suite(FILE *f, const pvc_report *rep, int id, const pvc_case *c)
 		if (r->c != c)
 			continue;
 		tests++;
-		failures += !r->pv.agrees;
+		failures += !pvc_result_agrees(r);
 		secs += r->pv.secs + r->ts.secs;
 	}
 	if (c->error)
 		tests = failures = 1;
+	if (!tests)
+		return;   /* none of its variants ran */
 	char *pkg = pvc_strdup(c->id);
 	char *slash = strchr(pkg, '/');
 	if (slash)

@@ -13,6 +13,7 @@
 
 /* One checker's side of a variant. */
 typedef struct {
+	int skipped;            /* not run: --only-pvcheck or --only-tsan */
 	int linked, ran;
 	int status, timed_out, flooded;
 	int pid;                /* the program's process; its children have others */
@@ -32,8 +33,12 @@ typedef struct {
 	int compiled;
 	char *build_log;        /* the log of the compile that failed */
 	char *internal;         /* set when the worker itself failed */
+	int only;               /* PVC_ONLY_*: one checker runs; 0: both */
 	pvc_side pv, ts;
 } pvc_result;
+
+#define PVC_ONLY_PVCHECK 1
+#define PVC_ONLY_TSAN 2
 
 typedef struct {
 	pvc_case *cases;
@@ -56,7 +61,12 @@ void pvc_result_free(pvc_result *r);
 /* An exercise's variant passes only when both checkers agree with it. */
 int pvc_exercise_passes(const pvc_result *r);
 
-/* "ok", "ok (tsan differs)", "MISMATCH", "MISMATCH (tsan differs)" */
+/* Whether the variant passes: pvcheck agrees with `expect`, or with
+ * --only-tsan ThreadSanitizer with `tsan`. */
+int pvc_result_agrees(const pvc_result *r);
+
+/* "ok", "ok (tsan differs)", "MISMATCH", "MISMATCH (tsan differs)"; with
+ * one checker only "ok" or "MISMATCH" for it */
 const char *pvc_agreement(const pvc_result *r);
 
 #endif

@@ -189,8 +189,10 @@ int pvc_variant_run(const pvc_result *r, const pvc_toolchain *t, int verbose)
 	int ok = compile(r, t, &objs, doc, verbose);
 	cJSON_AddBoolToObject(doc, "compiled", ok);
 	if (ok) {
-		side(r, t, 0, &objs, doc, verbose);
-		side(r, t, 1, &objs, doc, verbose);
+		if (r->only != PVC_ONLY_TSAN)
+			side(r, t, 0, &objs, doc, verbose);
+		if (r->only != PVC_ONLY_PVCHECK)
+			side(r, t, 1, &objs, doc, verbose);
 	}
 	pvc_list_free(&objs);
 	char *text = cJSON_Print(doc);
