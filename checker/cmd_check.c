@@ -19,7 +19,7 @@
 
 typedef struct {
 	int jobs, verbose, only;
-	const char *json, *junit, *sarif, *keep, *rerun;
+	const char *json, *junit, *sarif, *html, *keep, *rerun;
 	pvc_list paths;
 	pvc_selection sel;
 } check_args;
@@ -46,7 +46,10 @@ const char pvc_check_help[] =
 	"  -j, --jobs N      run N variants at a time (default: the number of CPUs)\n"
 	"  --json FILE       write every variant, both verdicts and all findings as JSON\n"
 	"  --junit FILE      write JUnit XML (a testsuite per case, a testcase per variant)\n"
-	"  --sarif FILE      write SARIF 2.1.0 (one run per checker)\n"
+	"  --sarif FILE      write SARIF 2.1.0 (pvcheck's results; ThreadSanitizer's run\n"
+	"                    holds only what pvcheck did not find)\n"
+	"  --html FILE       write one self-contained page: the table with filters by\n"
+	"                    topic and verdict, and each variant's findings\n"
 	"  --keep DIR        build and run in DIR and keep it (default: a temporary\n"
 	"                    directory); what an earlier run left there is replaced,\n"
 	"                    and a symbolic link inside it is never followed\n"
@@ -70,6 +73,7 @@ static int parse(int argc, char **argv, check_args *a)
 		{ "json", required_argument, NULL, 'J' },
 		{ "junit", required_argument, NULL, 'U' },
 		{ "sarif", required_argument, NULL, 'S' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "only-pvcheck", no_argument, NULL, 'P' },
@@ -94,6 +98,7 @@ static int parse(int argc, char **argv, check_args *a)
 		case 'J': a->json = optarg; break;
 		case 'U': a->junit = optarg; break;
 		case 'S': a->sarif = optarg; break;
+		case 'H': a->html = optarg; break;
 		case 'k': a->keep = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case 'P':
@@ -296,6 +301,7 @@ static int write_outputs(const check_args *a, const pvc_report *rep)
 	int rc = 0;
 	struct { const char *path; int (*fn)(const char *, const pvc_report *); } outs[] = {
 		{ a->json, pvc_write_json }, { a->junit, pvc_write_junit }, { a->sarif, pvc_write_sarif },
+		{ a->html, pvc_write_html },
 	};
 	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
 		if (outs[i].path && outs[i].fn(outs[i].path, rep)) {

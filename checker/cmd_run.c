@@ -60,7 +60,7 @@ char *pvc_tsan_options(const char *suppressions)
 }
 
 const char pvc_run_help[] =
-	"pvcheck run [--json|--sarif|--junit FILE] [--timeout SEC] [--suppressions FILE]\n            [--] PROG [ARGS]\n"
+	"pvcheck run [--json|--sarif|--junit|--html FILE] [--timeout SEC] [--suppressions FILE]\n            [--] PROG [ARGS]\n"
 	"  Run a program built by 'pvcheck cc' under pvcheck's runtime, which prints\n"
 	"  its reports on stderr (PROG is looked up in PATH as a shell would).\n"
 	"  --json FILE       also write {\"findings\":[...]} to FILE, even when pvcheck\n"
@@ -68,6 +68,8 @@ const char pvc_run_help[] =
 	"  --timeout SEC     kill the program (and its children) after SEC seconds\n"
 	"  --sarif FILE      write the findings as SARIF 2.1.0 (for code scanning)\n"
 	"  --junit FILE      write JUnit XML: a failing testcase per finding\n"
+	"  --html FILE       write one self-contained page: each finding's stacks side\n"
+	"                    by side with their source lines, and a timeline of its threads\n"
 	"  --suppressions FILE  leave out the reports FILE matches (ThreadSanitizer's\n"
 	"                    format: race:, race_top:, thread:, mutex:, deadlock:, ...)\n"
 	"  The program runs in a process group of its own. Processes it leaves behind\n"
@@ -82,7 +84,7 @@ const char pvc_run_help[] =
 #define LINGER 2.0           /* seconds to wait for processes outliving the program */
 
 typedef struct {
-	const char *json, *sarif, *junit;
+	const char *json, *sarif, *junit, *html;
 	char *suppressions;      /* absolute: the program may change directory */
 	double timeout;
 	char **argv;
@@ -104,6 +106,7 @@ static int parse(int argc, char **argv, run_args *a)
 		{ "suppressions", required_argument, NULL, 's' },
 		{ "sarif", required_argument, NULL, 'S' },
 		{ "junit", required_argument, NULL, 'U' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,6 +128,9 @@ static int parse(int argc, char **argv, run_args *a)
 			break;
 		case 'U':
 			a->junit = optarg;
+			break;
+		case 'H':
+			a->html = optarg;
 			break;
 		case 's': {
 			free(a->suppressions);
@@ -270,6 +276,7 @@ static int write_outputs(const run_args *a, const pvc_run_info *info)
 	}
 	struct { const char *path; int (*fn)(const char *, const pvc_run_info *); } outs[] = {
 		{ a->sarif, pvc_write_run_sarif }, { a->junit, pvc_write_run_junit },
+		{ a->html, pvc_write_run_html },
 	};
 	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
 		if (outs[i].path && outs[i].fn(outs[i].path, info)) {

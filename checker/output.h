@@ -30,6 +30,9 @@ typedef struct {
 } pvc_run_info;
 
 int pvc_write_run_sarif(const char *path, const pvc_run_info *run);
+int pvc_write_run_html(const char *path, const pvc_run_info *run);
+/* The catalogue as one page: the table with filters, then each variant's findings. */
+int pvc_write_html(const char *path, const pvc_report *rep);
 int pvc_write_run_junit(const char *path, const pvc_run_info *run);
 
 /* For each case written by 'pvcheck exercise': whether the learner's fix
