@@ -31,7 +31,7 @@ static void help(void)
 static int unknown_command(const char *word)
 {
 	fprintf(stderr, "pvcheck: '%s' is neither a command nor an existing path\n"
-		"commands: cc, run, list, explain, exercise; or give directories of cases to check. "
+		"commands: cc, c++, run, list, explain, exercise; or give directories of cases to check. "
 		"Try 'pvcheck --help'.\n", word);
 	return PVC_EXIT_USAGE;
 }
