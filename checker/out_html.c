@@ -316,7 +316,8 @@ static int by_tid(const void *a, const void *b)
 static void plan_timeline(const cJSON *finding, timeline *t)
 {
 	const char *kind = pvc_jstr(finding, "kind");
-	int cycle = !strcmp(kind, "deadlock") || !strcmp(kind, "lock-order");
+	int lock_order = !strcmp(kind, "lock-order");
+	int cycle = lock_order || !strcmp(kind, "deadlock");
 	const cJSON *stacks = cJSON_GetObjectItemCaseSensitive(finding, "stacks");
 	const cJSON *th, *s0;
 	const cJSON *threads = cJSON_GetObjectItemCaseSensitive(finding, "threads");
@@ -341,7 +342,7 @@ static void plan_timeline(const cJSON *finding, timeline *t)
 	for (int k = 0; k < n; k++) {
 		/* In the order they happened: a race's previous access first; a
 		 * lock-order pair's earlier lock first. */
-		int i = cycle ? (k % 2 == 0 && k + 1 < n ? k + 1 : k % 2 ? k - 1 : k) : n - 1 - k;
+		int i = !cycle ? n - 1 - k : !lock_order ? k : k % 2 ? k - 1 : k + 1 < n ? k + 1 : k;
 		const cJSON *s = cJSON_GetArrayItem(stacks, i);
 		const char *access = pvc_jstr(s, "access");
 		if (!strcmp(access, "create"))

@@ -119,21 +119,32 @@ static cJSON *location(const cJSON *fr, int id, const char *text, const char *ro
 	return loc;
 }
 
-/* One thread's calls, outermost first, the program's frames only. */
-static cJSON *thread_flow(const cJSON *stack, const char *root)
+/* One thread's calls, outermost first, the program's frames only; NULL
+ * when the stack has none (ThreadSanitizer's summary of a lock cycle).
+ * Its id names the thread, and its process when that is another one. */
+static cJSON *thread_flow(const cJSON *stack, int n_before, const char *root)
 {
+	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(stack, "frames");
+	if (!pvc_source_frame(stack))
+		return NULL;
 	cJSON *tf = cJSON_CreateObject();
-	int tid = pvc_jint(stack, "thread");
-	char *id = pvc_printf("T%d", tid);
+	int pid = pvc_jint(stack, "pid");
+	char *id = pid ? pvc_printf("T%d (pid %d)", pvc_jint(stack, "thread"), pid)
+		       : pvc_printf("T%d", pvc_jint(stack, "thread"));
+	/* Ids are unique in a codeFlow: the same thread's second stack gets "#2". */
+	if (n_before) {
+		char *again = pvc_printf("%s #%d", id, n_before + 1);
+		free(id);
+		id = again;
+	}
 	cJSON_AddStringToObject(tf, "id", id);
 	free(id);
 	char *what = pvc_access_text(stack);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(tf, "message"), "text", what);
 	free(what);
 	cJSON *locs = cJSON_AddArrayToObject(tf, "locations");
-	const cJSON *frames = cJSON_GetObjectItemCaseSensitive(stack, "frames");
-	int n = cJSON_GetArraySize(frames), depth = 0;
-	for (int k = n - 1; k >= 0; k--) {
+	int depth = 0;
+	for (int k = cJSON_GetArraySize(frames) - 1; k >= 0; k--) {
 		const cJSON *fr = cJSON_GetArrayItem(frames, k);
 		if (!pvc_program_frame(fr))
 			continue;
@@ -145,16 +156,35 @@ static cJSON *thread_flow(const cJSON *stack, const char *root)
 	return tf;
 }
 
-/* "file:line" of each stack's program frame, sorted: the same finding from
- * either checker, whichever stack it lists first. */
+/* How many of the stacks before index i are the same thread's (and process's). */
+static int same_thread_before(const cJSON *stacks, int i)
+{
+	const cJSON *s = cJSON_GetArrayItem(stacks, i);
+	int n = 0;
+	for (int k = 0; k < i; k++) {
+		const cJSON *o = cJSON_GetArrayItem(stacks, k);
+		n += pvc_jint(o, "thread") == pvc_jint(s, "thread") && pvc_jint(o, "pid") == pvc_jint(s, "pid");
+	}
+	return n;
+}
+
+/* The set of "file:line" of the stacks' program frames, sorted: the same
+ * finding from either checker, whichever stack it lists first and whatever
+ * stacks without program frames it adds (ThreadSanitizer's lock cycle). */
 static char *fingerprint(const cJSON *finding)
 {
 	pvc_list keys = {0};
 	const cJSON *s;
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(finding, "stacks")) {
 		const cJSON *fr = pvc_source_frame(s);
-		pvc_list_take(&keys, fr ? pvc_printf("%s:%d", pvc_jstr(fr, "file"), pvc_jint(fr, "line"))
-					: pvc_strdup("?"));
+		char *key = fr ? pvc_printf("%s:%d", pvc_jstr(fr, "file"), pvc_jint(fr, "line")) : NULL;
+		int seen = !key;
+		for (size_t i = 0; key && i < keys.n && !seen; i++)
+			seen = !strcmp(keys.v[i], key);
+		if (seen)
+			free(key);
+		else
+			pvc_list_take(&keys, key);
 	}
 	for (size_t i = 1; i < keys.n; i++)
 		for (size_t j = i; j > 0 && strcmp(keys.v[j - 1], keys.v[j]) > 0; j--) {
@@ -206,7 +236,9 @@ static cJSON *result(const cJSON *finding, const result_ctx *ctx)
 		else
 			cJSON_AddItemToArray(related, location(pvc_source_frame(s), id++, what, root));
 		free(what);
-		cJSON_AddItemToArray(flows, thread_flow(s, root));
+		cJSON *tf = thread_flow(s, same_thread_before(stacks, i - 1), root);
+		if (tf)
+			cJSON_AddItemToArray(flows, tf);
 	}
 	const cJSON *t;
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(finding, "threads")) {

@@ -69,11 +69,13 @@ for run in runs:
                 fail(f"{uri} is under %SRCROOT% but absolute")
         flows = res.get("codeFlows", [{}])[0].get("threadFlows", [])
         stacks = [l for l in res.get("locations", []) + res.get("relatedLocations", [])
-                  if not l.get("message", {}).get("text", "").startswith("Thread T")]
+                  if "physicalLocation" in l
+                  and not l.get("message", {}).get("text", "").startswith("Thread T")]
         if len(flows) < len(stacks) or not all(f.get("locations") for f in flows):
             fail(f"{rid}: {len(flows)} thread flows for {len(stacks)} stacks")
-        if rid == "race" and len({f.get("id") for f in flows}) < 2 and len(flows) >= 2:
-            fail("a race's two thread flows are not two threads")
+        ids = [f.get("id") for f in flows]
+        if len(set(ids)) < len(ids):
+            fail(f"{rid}: thread flow ids repeat in one codeFlow: {ids}")
         fp = res.get("partialFingerprints", {}).get("pvcheckFinding/v1")
         if not fp:
             fail(f"{rid}: no fingerprint")

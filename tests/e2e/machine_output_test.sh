@@ -38,9 +38,21 @@ grep -q 'tests="1" failures="0"' clean_mutex_counter.xml || fail "a clean run is
 sed 's/ hostname="[^"]*"//' race_global_ww.xml >nohost.xml
 xmllint --noout --schema "$here/junit.xsd" nohost.xml 2>/dev/null && fail "junit.xsd accepts a testsuite without hostname"
 
-# The catalogue: a racy case both checkers find is one alert.
+# The catalogue: a race and a lock-order inversion both checkers find are
+# one alert each (ThreadSanitizer's lock cycle adds a stack without frames).
+mkdir -p cat/order/ab
+cp "$fixtures/dl_lock_order.c" cat/order/ab/buggy.c
+printf '[case]\ntitle = two locks, two orders\n[buggy]\nexpect = lock-order\ntsan = lock-order\n' \
+	>cat/order/ab/case.ini
 "$pvcheck" --jobs 2 --json cat.json --junit cat.xml --sarif cat.sarif "$catalogue/agree" "$catalogue/broken" \
-	>cat.out 2>&1
+	cat >cat.out 2>&1
+grep -Eq '^order/ab +buggy +lock-order +lock-order +lock-order +ok' cat.out || fail "the lock-order case: $(cat cat.out)"
+"$py" - cat.sarif <<'PY' || fail "the catalogue's SARIF does not merge both checkers' findings"
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+both = {r["ruleId"] for r in runs[0]["results"] if r["properties"]["foundBy"] == ["pvcheck", "ThreadSanitizer"]}
+sys.exit(0 if {"race", "lock-order"} <= both and not runs[1]["results"] else 1)
+PY
 schema cat.json
 xsd cat.xml
 sarif cat.sarif --catalogue
