@@ -190,8 +190,9 @@ static char *memory_text(const cJSON *finding)
 		return pvc_printf(" on the stack of thread T%d", pvc_jint(loc, "thread"));
 	if (!strcmp(kind, "fd"))
 		return pvc_printf(" on file descriptor %d", pvc_jint(loc, "fd"));
-	if (*name)
-		return pvc_printf(" on a %s", name);
+	if (*name)   /* "mutex 'm'", or a name with its article: "an anonymous ... mapping" */
+		return pvc_printf(" on %s%s", strncmp(name, "a ", 2) && strncmp(name, "an ", 3) ? "a " : "",
+				  name);
 	return pvc_strdup("");
 }
 

@@ -142,7 +142,7 @@ static void stack_html(pvc_buf *b, const cJSON *finding, const cJSON *stack, src
 /* ---- Timeline ---- */
 
 typedef struct {
-	int tid;
+	int tid, pid;        /* pid: another process's thread; 0 for the reporting one */
 	char name[48];
 } lane;
 
@@ -164,10 +164,10 @@ typedef struct {
 	int nev;
 } timeline;
 
-static int lane_of(timeline *t, int tid, const char *name)
+static int lane_of(timeline *t, int tid, int pid, const char *name)
 {
 	for (int i = 0; i < t->nlanes; i++)
-		if (t->lanes[i].tid == tid) {
+		if (t->lanes[i].tid == tid && t->lanes[i].pid == pid) {
 			if (name && *name && !t->lanes[i].name[0])
 				snprintf(t->lanes[i].name, sizeof t->lanes[i].name, "%s", name);
 			return i;
@@ -176,6 +176,7 @@ static int lane_of(timeline *t, int tid, const char *name)
 		return -1;
 	lane *l = &t->lanes[t->nlanes];
 	l->tid = tid;
+	l->pid = pid;
 	snprintf(l->name, sizeof l->name, "%s", name ? name : "");
 	return t->nlanes++;
 }
@@ -307,10 +308,12 @@ static void link_cycle(timeline *t, int from)
 	}
 }
 
-/* Lanes in thread order, creations by the thread created. */
+/* Lanes in thread order (the reporting process's first), creations by the
+ * thread created. */
 static int by_tid(const void *a, const void *b)
 {
-	return ((const lane *)a)->tid - ((const lane *)b)->tid;
+	const lane *x = a, *y = b;
+	return x->pid != y->pid ? x->pid - y->pid : x->tid - y->tid;
 }
 
 static void plan_timeline(const cJSON *finding, timeline *t)
@@ -322,18 +325,19 @@ static void plan_timeline(const cJSON *finding, timeline *t)
 	const cJSON *th, *s0;
 	const cJSON *threads = cJSON_GetObjectItemCaseSensitive(finding, "threads");
 	cJSON_ArrayForEach(th, threads) {
-		lane_of(t, pvc_jint(th, "id"), pvc_jstr(th, "name"));
+		lane_of(t, pvc_jint(th, "id"), 0, pvc_jstr(th, "name"));
 		if (pvc_jint(th, "parent") >= 0)
-			lane_of(t, pvc_jint(th, "parent"), pvc_jint(th, "parent") ? NULL : "main thread");
+			lane_of(t, pvc_jint(th, "parent"), 0, pvc_jint(th, "parent") ? NULL : "main thread");
 	}
 	cJSON_ArrayForEach(s0, stacks)
-		lane_of(t, pvc_jint(s0, "thread"), NULL);
+		lane_of(t, pvc_jint(s0, "thread"), pvc_jint(s0, "pid"), NULL);
 	qsort(t->lanes, (size_t)t->nlanes, sizeof t->lanes[0], by_tid);
 	for (int i = 0; i < t->nlanes; i++)
 		cJSON_ArrayForEach(th, threads) {
-			if (pvc_jint(th, "id") != t->lanes[i].tid || pvc_jint(th, "parent") < 0)
+			if (pvc_jint(th, "id") != t->lanes[i].tid || t->lanes[i].pid ||
+			    pvc_jint(th, "parent") < 0)
 				continue;
-			event *e = add_event(t, EV_CREATE, lane_of(t, pvc_jint(th, "parent"), NULL), i);
+			event *e = add_event(t, EV_CREATE, lane_of(t, pvc_jint(th, "parent"), 0, NULL), i);
 			if (e)
 				snprintf(e->label, sizeof e->label, "creates T%d", t->lanes[i].tid);
 		}
@@ -347,7 +351,7 @@ static void plan_timeline(const cJSON *finding, timeline *t)
 		const char *access = pvc_jstr(s, "access");
 		if (!strcmp(access, "create"))
 			continue;
-		int ln = lane_of(t, pvc_jint(s, "thread"), NULL);
+		int ln = lane_of(t, pvc_jint(s, "thread"), pvc_jint(s, "pid"), NULL);
 		int wait = !strcmp(access, "wait") || !strcmp(access, "lock");
 		event *e = add_event(t, wait ? EV_WAIT : EV_ACCESS, ln, -1);
 		if (!e)
@@ -361,14 +365,14 @@ static void plan_timeline(const cJSON *finding, timeline *t)
 		e->holding = strstr(pvc_jstr(s, "title"), "while holding") != NULL;
 		e->holder = -1;
 		if (!strcmp(access, "wait") && holder(pvc_jstr(s, "title")) >= 0)
-			e->holder = lane_of(t, holder(pvc_jstr(s, "title")), NULL);
+			e->holder = lane_of(t, holder(pvc_jstr(s, "title")), 0, NULL);
 	}
 	if (cycle)
 		link_cycle(t, first_cycle);
 }
 
 #define LANE_Y(i) (34 + (i) * 46)
-#define EV_X(i) (150 + (i) * 190)
+#define EV_X(i) (215 + (i) * 190)
 
 static void svg_text(pvc_buf *b, int x, int y, const char *cls, const char *anchor, const char *s)
 {
@@ -395,13 +399,16 @@ static void timeline_svg(pvc_buf *b, const cJSON *finding, int id)
 		     ".heldl{font:10px system-ui;fill:#8250df}.cyc{stroke:#cf222e;stroke-dasharray:5 3;"
 		     "fill:none}</style>");
 	for (int i = 0; i < t.nlanes; i++) {
-		char name[64], plain[16];
+		char name[80], plain[40];
 		snprintf(plain, sizeof plain, "T%d", t.lanes[i].tid);
 		int own = t.lanes[i].name[0] && strcmp(t.lanes[i].name, plain);
+		if (t.lanes[i].pid)
+			snprintf(plain + strlen(plain), sizeof plain - strlen(plain), " (pid %d)", t.lanes[i].pid);
 		snprintf(name, sizeof name, "%s%s%s", plain, own ? " " : "", own ? t.lanes[i].name : "");
-		pvc_buf_printf(b, "<g class=\"lane\" data-thread=\"T%d\">", t.lanes[i].tid);
+		pvc_buf_printf(b, "<g class=\"lane\" data-thread=\"T%d\" data-pid=\"%d\">", t.lanes[i].tid,
+			       t.lanes[i].pid);
 		svg_text(b, 8, LANE_Y(i) + 4, "lanel", "start", name);
-		pvc_buf_printf(b, "<line x1=\"120\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#8c959f\"/></g>",
+		pvc_buf_printf(b, "<line x1=\"185\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#8c959f\"/></g>",
 			       LANE_Y(i), w - 10, LANE_Y(i));
 	}
 	for (int i = 0; i < t.nev; i++) {

@@ -1,5 +1,5 @@
 """Check the DOM Chromium rendered from a pvcheck HTML report.
-usage: check_html_dom.py run|deadlock|catalogue DOM_FILE"""
+usage: check_html_dom.py run|deadlock|xproc|catalogue DOM_FILE"""
 import sys
 from html.parser import HTMLParser
 
@@ -66,7 +66,7 @@ for e in dom.elems:
 check(not find("link"), "a <link> element")
 
 findings = find("section", "finding")
-if mode in ("run", "deadlock"):
+if mode in ("run", "deadlock", "xproc"):
     check(findings, "no finding")
 for f in findings:
     svg = find("svg", "timeline", f)
@@ -102,6 +102,14 @@ if mode == "deadlock":
         labels = [e["text"] for e in find("text", "evl", f)]
         want = "waits for mutex 'b'" if f["attrs"].get("data-kind") == "deadlock" else "locks mutex 'b' holding mutex 'a'"
         check(want in labels, f"{f['attrs'].get('data-kind')}: no '{want}' among {labels}")
+if mode == "xproc":
+    check(len(findings) == 1, f"{len(findings)} findings, expected the one race")
+    if findings:
+        lanes = find("g", "lane", findings[0])
+        pids = sorted(l["attrs"].get("data-pid") != "0" for l in lanes)
+        check(pids == [False, True], f"not one lane per process: {[l['attrs'] for l in lanes]}")
+        check(any("(pid " in l["text"] for l in lanes), "the other process's lane does not say its pid")
+        check("on an anonymous MAP_SHARED mapping" in findings[0]["text"], "the shared mapping is not named")
 if mode == "catalogue":
     rows = find("tr", within=None)
     body = [r for r in rows if "data-topic" in r["attrs"]]

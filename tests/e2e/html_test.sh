@@ -1,7 +1,7 @@
 #!/bin/bash
 # The HTML report in a real browser: headless Chromium renders the pages of
 # `pvcheck run --html` (a race with locks held, a lock-order inversion and a
-# deadlock) and of the catalogue (`pvcheck --html`, with its filters set from
+# deadlock, a race between two processes) and of the catalogue (`pvcheck --html`, with its filters set from
 # the address), and the rendered DOM is checked; the screenshots are kept.
 # usage: html_test.sh PVCHECK FIXTURES CATALOGUE WORKDIR
 # (doc/html-report.png in the repository is this test's report.png.)
@@ -21,10 +21,11 @@ chrome() { # URL, then chromium's own options
 }
 dom() { "/usr/bin/python3" "$here/check_html_dom.py" "$@" || fail "DOM: $1 $2"; }
 
-"$pvcheck" cc -o race "$fixtures/race_lock_held.c" && "$pvcheck" cc -o cycle "$fixtures/dl_mutex_cycle.c" ||
-	fail "cannot build the fixtures"
+"$pvcheck" cc -o race "$fixtures/race_lock_held.c" && "$pvcheck" cc -o cycle "$fixtures/dl_mutex_cycle.c" &&
+	"$pvcheck" cc -o xproc "$fixtures/xproc_race_anon_shared.c" || fail "cannot build the fixtures"
 "$pvcheck" run --html race.html -- ./race >/dev/null 2>&1
 "$pvcheck" run --html cycle.html -- ./cycle >/dev/null 2>&1
+"$pvcheck" run --html xproc.html -- ./xproc >/dev/null 2>&1
 "$pvcheck" -j2 --html cat.html "$cat/agree" "$cat/wrong" "$cat/broken" >/dev/null 2>&1
 for p in race cycle cat; do
 	[ -s $p.html ] || fail "no $p.html"
@@ -35,6 +36,8 @@ chrome "file://$work/race.html" --dump-dom >race.dom
 dom run race.dom
 chrome "file://$work/cycle.html" --dump-dom >cycle.dom
 dom deadlock cycle.dom
+chrome "file://$work/xproc.html" --dump-dom >xproc.dom
+dom xproc xproc.dom
 chrome "file://$work/cat.html#topic=wrong&verdict=mismatch" --dump-dom >cat.dom
 dom catalogue cat.dom
 
