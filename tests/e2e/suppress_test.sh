@@ -89,6 +89,9 @@ TSAN_OPTIONS="exitcode=9:report_thread_leaks=false" ./race >/dev/null 2>&1
 [ $? = 9 ] || fail "TSAN_OPTIONS exitcode is not honoured"
 TSAN_OPTIONS="report_thread_leaks=false" ./leak 2>leakopt.err
 grep -q 'thread leak' leakopt.err && fail "TSAN_OPTIONS report_thread_leaks=false is not honoured"
+TSAN_OPTIONS="halt_on_error=true" ./leak >/dev/null 2>halt1.err
+[ $? = 66 ] || fail "TSAN_OPTIONS halt_on_error does not end the program with 66"
+[ "$(grep -c 'WARNING: pvcheck' halt1.err)" = 1 ] || fail "TSAN_OPTIONS halt_on_error: not one report: $(cat halt1.err)"
 TSAN_OPTIONS="exitcode=9" PVCHECK_OPTIONS="exitcode=7" ./race >/dev/null 2>&1
 [ $? = 7 ] || fail "PVCHECK_OPTIONS does not win over TSAN_OPTIONS"
 TSAN_OPTIONS="halt_on_error=maybe" ./race >/dev/null 2>halt.err
