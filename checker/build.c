@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "build.h"
+#include "paths.h"
 
 #ifndef PV_CLANG
 #define PV_CLANG "clang"
@@ -17,6 +18,12 @@
 #ifndef PV_INCLUDE_DIR
 #define PV_INCLUDE_DIR "include"
 #endif
+#ifndef PV_REL_LIBDIR
+#define PV_REL_LIBDIR "../lib"
+#endif
+#ifndef PV_REL_INCLUDEDIR
+#define PV_REL_INCLUDEDIR "../include"
+#endif
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -24,14 +31,23 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
+/* The installed headers, when pvchan.h is among them. */
+static const char *own_include(void)
+{
+	if (!pvc_own_file(PV_REL_INCLUDEDIR "/pvchan.h", NULL))
+		return PV_INCLUDE_DIR;
+	return pvc_own_file(PV_REL_INCLUDEDIR, PV_INCLUDE_DIR);
+}
+
 void pvc_toolchain_init(pvc_toolchain *t)
 {
 	t->cc = env_or("PVCHECK_CC", PV_CLANG);
 	t->cxx = env_or("PVCHECK_CXX", PV_CLANGXX);
 	t->link_cxx = 0;
-	t->runtime = env_or("PVCHECK_RUNTIME_LIB", PV_RUNTIME_LIB);
-	t->include = env_or("PVCHECK_INCLUDE_DIR", PV_INCLUDE_DIR);
-	t->chanlib = env_or("PVCHECK_CHAN_LIB", PV_CHAN_LIB);
+	t->all_cxx = 0;
+	t->runtime = env_or("PVCHECK_RUNTIME_LIB", pvc_own_file(PV_REL_LIBDIR "/libpvrt.a", PV_RUNTIME_LIB));
+	t->include = env_or("PVCHECK_INCLUDE_DIR", own_include());
+	t->chanlib = env_or("PVCHECK_CHAN_LIB", pvc_own_file(PV_REL_LIBDIR "/libpvchan.a", PV_CHAN_LIB));
 }
 
 static void add_all(pvc_list *l, char *const *v)
@@ -64,7 +80,7 @@ void pvc_compile_argv(const pvc_toolchain *t, const char *src, const char *obj,
 	static char *const base[] = {
 		"-fsanitize=thread", "-g", "-O1", "-fno-omit-frame-pointer", NULL
 	};
-	pvc_list_add(argv, pvc_is_cxx_source(src) ? t->cxx : t->cc);
+	pvc_list_add(argv, t->all_cxx || pvc_is_cxx_source(src) ? t->cxx : t->cc);
 	add_all(argv, base);
 	pvc_list_take(argv, pvc_printf("-I%s", t->include));
 	add_all(argv, cflags);

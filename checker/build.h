@@ -9,6 +9,7 @@ typedef struct {
 	const char *cc;         /* clang; env PVCHECK_CC */
 	const char *cxx;        /* clang++, for C++ sources and links; env PVCHECK_CXX */
 	int link_cxx;           /* link with cxx (libstdc++): some object is C++ */
+	int all_cxx;            /* compile every source with cxx ('pvcheck c++') */
 	const char *runtime;    /* libpvrt.a; env PVCHECK_RUNTIME_LIB */
 	const char *include;    /* pvcheck's headers; env PVCHECK_INCLUDE_DIR */
 	const char *chanlib;    /* libpvchan.a, linked under both runtimes; env PVCHECK_CHAN_LIB */

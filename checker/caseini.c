@@ -115,6 +115,19 @@ static void append(char **dst, const char *val, const char *sep)
 	free(old);
 }
 
+/* A suppressions file for both checkers, relative to the case directory. */
+static void suppressions_key(parse_state *st, const char *val)
+{
+	pvc_case *c = st->c;
+	char *path = val[0] == '/' ? pvc_strdup(val) : pvc_join(c->dir, val);
+	free(c->suppressions);
+	c->suppressions = realpath(path, NULL);
+	if (!c->suppressions || pvc_is_dir(c->suppressions))
+		fail(st, st->line, "suppressions file '%s' %s", val,
+		     c->suppressions ? "is a directory" : "not found");
+	free(path);
+}
+
 static int case_key(parse_state *st, const char *name, const char *val)
 {
 	pvc_case *c = st->c;
@@ -131,9 +144,11 @@ static int case_key(parse_state *st, const char *name, const char *val)
 	else if (!strcmp(name, "timeout")) {
 		if (pvc_parse_seconds(val, &c->timeout))
 			fail(st, st->line, "timeout '%s' is not a positive number of seconds%s", val, "");
+	} else if (!strcmp(name, "suppressions")) {
+		suppressions_key(st, val);
 	} else {
-		fail(st, st->line, "unknown key '%s' in [case] (known: title, question, hint, exercise, args, timeout)%s",
-		     name, "");
+		fail(st, st->line, "unknown key '%s' in [case] (known: title, question, hint, exercise, "
+		     "args, timeout, suppressions)%s", name, "");
 	}
 	return 1;
 }
@@ -306,6 +321,7 @@ void pvc_case_free(pvc_case *c)
 		pvc_list_free(&v->ldflags);
 	}
 	free(c->variants);
+	free(c->suppressions);
 	free(c->dir);
 	free(c->ini);
 	free(c->id);

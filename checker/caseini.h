@@ -32,6 +32,7 @@ typedef struct {
 	char *exercise;      /* set in an exercise copied by 'pvcheck exercise': the case's id */
 	pvc_list args;
 	double timeout;
+	char *suppressions;  /* absolute path of the suppressions file for both checkers, or NULL */
 	int nvariants;
 	pvc_variant *variants;
 	char *error;         /* "dir/case.ini:7: message" when the case is unusable */

@@ -4,9 +4,13 @@
 #include <string.h>
 #include "catalog.h"
 #include "discover.h"
+#include "paths.h"
 
 #ifndef PV_CASES_DIR
 #define PV_CASES_DIR "cases"
+#endif
+#ifndef PV_REL_DATADIR
+#define PV_REL_DATADIR "../share/pvcheck"
 #endif
 
 const char *pvc_catalog_root(const char *opt)
@@ -18,7 +22,7 @@ const char *pvc_catalog_root(const char *opt)
 		return env;
 	if (pvc_is_dir("cases"))
 		return "cases";
-	return PV_CASES_DIR;
+	return pvc_own_file(PV_REL_DATADIR "/cases", PV_CASES_DIR);
 }
 
 static char *strip_slashes(const char *s)

@@ -14,7 +14,13 @@ const char pvc_cc_help[] =
 	"pvcheck cc [--tsan] [-c] -o OUT SRC... [cc flags]\n"
 	"  Compile with clang -fsanitize=thread and link with pvcheck's runtime\n"
 	"  (--tsan: with LLVM's ThreadSanitizer runtime); -l, -L, -Wl, flags go to\n"
-	"  the link, the others to the compile. Exit status: clang's.\n";
+	"  the link, the others to the compile. Exit status: clang's.\n"
+	"pvcheck c++ [--tsan] [-c] -o OUT SRC... [c++ flags]\n"
+	"  The same with every source compiled as C++ and the link clang++'s, for\n"
+	"  CXX= (also as the pvcheck-c++ link; pvcheck-cc is 'pvcheck cc', for CC= or\n"
+	"  -DCMAKE_C_COMPILER=).\n"
+	"  --print-compile-flags, --print-link-flags [--tsan]: the flags, one a line,\n"
+	"  that pvcheck adds (for build systems; find_package(pvcheck) uses them).\n";
 
 static int usage(const char *msg)
 {
@@ -23,6 +29,7 @@ static int usage(const char *msg)
 
 typedef struct {
 	int tsan, compile_only, verbose;
+	int print;      /* 1: the compile flags, 2: the link flags */
 	int cxx; /* some source is C++: link with clang++ */
 	const char *out;
 	pvc_list sources, inputs, cflags, ldflags;
@@ -81,6 +88,10 @@ static int parse(int argc, char **argv, cc_args *a)
 			x_cxx = x_is_cxx(s + 2);
 		if (!strcmp(s, "--tsan"))
 			a->tsan = 1;
+		else if (!strcmp(s, "--print-compile-flags"))
+			a->print = 1;
+		else if (!strcmp(s, "--print-link-flags"))
+			a->print = 2;
 		else if (!strcmp(s, "--verbose"))
 			a->verbose = 1;
 		else if (!strcmp(s, "-c"))
@@ -114,7 +125,7 @@ static int parse(int argc, char **argv, cc_args *a)
 		else
 			pvc_list_add(&a->inputs, s);
 	}
-	if (!a->sources.n && !a->inputs.n)
+	if (!a->sources.n && !a->inputs.n && !a->print)
 		return usage("no source files");
 	if (a->compile_only && a->out && a->sources.n > 1)
 		return usage("-c with -o takes one source file");
@@ -170,9 +181,31 @@ static int compile_all(const pvc_toolchain *t, cc_args *a, const char *dir, pvc_
 	return 0;
 }
 
+/* What pvcheck adds to a compile or a link, as a build system needs it. */
+static int print_flags(const pvc_toolchain *t, const cc_args *a)
+{
+	pvc_list argv = {0};
+	char *none[] = { NULL };
+	if (a->print == 1)
+		pvc_compile_argv(t, "-", "-", NULL, &argv);
+	else
+		pvc_link_argv(t, a->tsan, none, "-", NULL, &argv);
+	/* All but the compiler, -c, -o and the "-" files. */
+	for (size_t i = 1; i < argv.n; i++)
+		if (strcmp(argv.v[i], "-") && strcmp(argv.v[i], "-o") && strcmp(argv.v[i], "-c"))
+			puts(argv.v[i]);
+	pvc_list_free(&argv);
+	return 0;
+}
+
 int pvc_cmd_cc(int argc, char **argv)
 {
-	cc_args a = {0};
+	return pvc_cmd_compile(argc, argv, 0);
+}
+
+int pvc_cmd_compile(int argc, char **argv, int cxx)
+{
+	cc_args a = { .cxx = cxx };
 	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
 		fputs(pvc_cc_help, stdout);
 		return 0;
@@ -182,6 +215,9 @@ int pvc_cmd_cc(int argc, char **argv)
 	pvc_toolchain t;
 	pvc_toolchain_init(&t);
 	t.link_cxx = a.cxx;
+	t.all_cxx = cxx;
+	if (a.print)
+		return print_flags(&t, &a);
 	if (!a.compile_only && !a.tsan && !pvc_exists(t.runtime)) {
 		fprintf(stderr, "pvcheck: runtime library %s not found (build the pvrt target, "
 			"or set PVCHECK_RUNTIME_LIB)\n", t.runtime);

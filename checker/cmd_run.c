@@ -2,17 +2,21 @@
  * built by `pvcheck cc` under the runtime and collect what it reports. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 #include "elfcheck.h"
 #include "explore.h"
 #include "findings.h"
+#include "output.h"
+#include "paths.h"
 #include "proc.h"
 #include "verdict.h"
 #include "util.h"
@@ -32,37 +36,45 @@ static char *option_quote(const char *v)
 	return b.s;
 }
 
-char *pvc_runtime_options(const char *json_path)
+char *pvc_runtime_options(const char *json_path, const char *suppressions)
 {
 	const char *user = getenv("PVCHECK_OPTIONS");
-	char *q = option_quote(json_path), *s;
-	if (user && *user)
-		s = pvc_printf("PVCHECK_OPTIONS=%s:json=%s:exitcode=0", user, q);
-	else
-		s = pvc_printf("PVCHECK_OPTIONS=json=%s:exitcode=0", q);
+	char *q = option_quote(json_path);
+	char *sq = suppressions ? option_quote(suppressions) : NULL;
+	char *s = pvc_printf("PVCHECK_OPTIONS=%s%sjson=%s:exitcode=0%s%s", user && *user ? user : "",
+			     user && *user ? ":" : "", q, sq ? ":suppressions=" : "", sq ? sq : "");
 	free(q);
+	free(sq);
 	return s;
 }
 
 /* Deadlock detection on and both stacks of a lock-order report, as ours. */
 #define TSAN_OURS "detect_deadlocks=1 second_deadlock_stack=1 exitcode=0 halt_on_error=0"
 
-char *pvc_tsan_options(void)
+char *pvc_tsan_options(const char *suppressions)
 {
 	const char *user = getenv("TSAN_OPTIONS");
-	if (user && *user)
-		return pvc_printf("TSAN_OPTIONS=%s " TSAN_OURS, user);
-	return pvc_strdup("TSAN_OPTIONS=" TSAN_OURS);
+	/* ThreadSanitizer's quotes take no escapes. */
+	return pvc_printf("TSAN_OPTIONS=%s%s" TSAN_OURS "%s%s%s", user && *user ? user : "",
+			  user && *user ? " " : "", suppressions ? " suppressions=\"" : "",
+			  suppressions ? suppressions : "", suppressions ? "\"" : "");
 }
 
 const char pvc_run_help[] =
-	"pvcheck run [--json FILE] [--timeout SEC] [--explore N [--strategy S] [--seed S]]\n"
-	"            [--replay S [--strategy S]] [--spurious] [--] PROG [ARGS]\n"
+	"pvcheck run [--json|--sarif|--junit|--html FILE] [--timeout SEC] [--suppressions FILE]\n"
+	"            [--explore N [--strategy S] [--seed S]] [--replay S [--strategy S]]\n"
+	"            [--spurious] [--] PROG [ARGS]\n"
 	"  Run a program built by 'pvcheck cc' under pvcheck's runtime, which prints\n"
 	"  its reports on stderr (PROG is looked up in PATH as a shell would).\n"
 	"  --json FILE       also write {\"findings\":[...]} to FILE, even when pvcheck\n"
 	"                    run is stopped by SIGINT, SIGTERM or SIGHUP\n"
 	"  --timeout SEC     kill the program (and its children) after SEC seconds\n"
+	"  --sarif FILE      write the findings as SARIF 2.1.0 (for code scanning)\n"
+	"  --junit FILE      write JUnit XML: a failing testcase per finding\n"
+	"  --html FILE       write one self-contained page: each finding's stacks side\n"
+	"                    by side with their source lines, and a timeline of its threads\n"
+	"  --suppressions FILE  leave out the reports FILE matches (ThreadSanitizer's\n"
+	"                    format: race:, race_top:, thread:, mutex:, deadlock:, ...)\n"
 	"  --explore N       run it under the runtime's controlled scheduler (one thread\n"
 	"                    at a time, chosen at each synchronization, atomic and first\n"
 	"                    access) up to N times, schedule i with seed S+i; stop at the\n"
@@ -88,7 +100,8 @@ const char pvc_run_help[] =
 #define LINGER 2.0           /* seconds to wait for processes outliving the program */
 
 typedef struct {
-	const char *json;
+	const char *json, *sarif, *junit, *html;
+	char *suppressions;      /* absolute: the program may change directory */
 	double timeout;
 	char **argv;
 	/* Controlled schedules (explore.h). */
@@ -158,6 +171,10 @@ static int parse(int argc, char **argv, run_args *a)
 		{ "seed", required_argument, NULL, 's' },
 		{ "replay", required_argument, NULL, 'R' },
 		{ "spurious", no_argument, NULL, 'W' },
+		{ "suppressions", required_argument, NULL, 'X' },
+		{ "sarif", required_argument, NULL, 'F' },
+		{ "junit", required_argument, NULL, 'U' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -182,6 +199,26 @@ static int parse(int argc, char **argv, run_args *a)
 			if (schedule_option(a, c, optarg))
 				return -1;
 			break;
+		case 'F':
+			a->sarif = optarg;
+			break;
+		case 'U':
+			a->junit = optarg;
+			break;
+		case 'H':
+			a->html = optarg;
+			break;
+		case 'X': {
+			free(a->suppressions);
+			a->suppressions = realpath(optarg, NULL);
+			if (!a->suppressions || pvc_is_dir(a->suppressions)) {
+				char msg[PATH_MAX + 64];
+				snprintf(msg, sizeof msg, "--suppressions: cannot read '%s': %s", optarg,
+					 a->suppressions ? "a directory" : strerror(errno));
+				return usage(msg);
+			}
+			break;
+		}
 		case 'h':
 			fputs(pvc_run_help, stdout);
 			return 1;
@@ -210,6 +247,7 @@ static int write_json(const char *path, cJSON *findings, cJSON *schedule)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddItemReferenceToObject(doc, "findings", findings);
+	pvc_json_add_version(doc);
 	if (schedule)
 		cJSON_AddItemReferenceToObject(doc, "schedule", schedule);
 	char *text = cJSON_Print(doc);
@@ -298,6 +336,7 @@ static int exit_status(const cJSON *findings, const pvc_proc_result *res)
 /* One run of the program and what it left. */
 typedef struct {
 	int started, err, bad, runtime_ran;
+	time_t when;
 	pvc_proc_result res;
 	cJSON *findings;
 } one_run;
@@ -314,7 +353,8 @@ static int run_once(const run_args *a, const char *strategy, unsigned long long 
 		return -1;
 	}
 	char *json = pvc_join(dir, "findings.json");
-	char *base = pvc_runtime_options(json);
+	char *base = pvc_runtime_options(json, a->suppressions);
+	r->when = time(NULL);
 	char *env[] = { strategy ? pvc_sched_env(base, strategy, seed, a->spurious, log, trace) : base, NULL };
 	/* A group of its own, so that a stop or a timeout reaches all of it; it
 	 * gets the terminal, as a shell's foreground job would. */
@@ -336,6 +376,46 @@ static int run_once(const run_args *a, const char *strategy, unsigned long long 
 	return 0;
 }
 
+/* For JUnit: whether the program ended by itself, and how if not. */
+static void describe_end(pvc_run_info *info, const pvc_proc_result *res)
+{
+	static char how[64];
+	if (res && !res->stopped && !res->timed_out && WIFEXITED(res->status)) {
+		info->exited = 1;
+		info->exit_status = WEXITSTATUS(res->status);
+		return;
+	}
+	if (!res)
+		snprintf(how, sizeof how, "it could not be started");
+	else if (res->stopped)
+		snprintf(how, sizeof how, "pvcheck run was stopped by signal %d", res->stopped);
+	else if (res->timed_out)
+		snprintf(how, sizeof how, "it ran past its timeout");
+	else
+		snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(res->status));
+	info->how = how;
+}
+
+static int write_outputs(const run_args *a, const pvc_run_info *info, cJSON *schedule)
+{
+	int rc = 0;
+	if (a->json && write_json(a->json, (cJSON *)info->findings, schedule)) {
+		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a->json, strerror(errno));
+		rc = -1;
+	}
+	struct { const char *path; int (*fn)(const char *, const pvc_run_info *); } outs[] = {
+		{ a->sarif, pvc_write_run_sarif }, { a->junit, pvc_write_run_junit },
+		{ a->html, pvc_write_run_html },
+	};
+	for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++) {
+		if (outs[i].path && outs[i].fn(outs[i].path, info)) {
+			fprintf(stderr, "pvcheck: cannot write %s: %s\n", outs[i].path, strerror(errno));
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 /* Say how the run ended, write --json, and give the command's status. */
 static int finish(const run_args *a, pvc_carries carries, one_run *r, cJSON *schedule)
 {
@@ -355,10 +435,11 @@ static int finish(const run_args *a, pvc_carries carries, one_run *r, cJSON *sch
 				"runtime (none was built with 'pvcheck cc'): nothing was checked\n");
 		rc = exit_status(r->findings, res);
 	}
-	if (a->json && write_json(a->json, r->findings, schedule)) {
-		fprintf(stderr, "pvcheck: cannot write %s: %s\n", a->json, strerror(errno));
+	pvc_run_info info = { .argv = a->argv, .findings = r->findings, .started = r->when,
+			      .secs = r->started ? r->res.secs : 0 };
+	describe_end(&info, r->started ? &r->res : NULL);
+	if (write_outputs(a, &info, schedule))
 		rc = rc ? rc : 1;
-	}
 	cJSON_Delete(r->findings);
 	return rc;
 }
@@ -465,18 +546,22 @@ int pvc_cmd_run(int argc, char **argv)
 {
 	run_args a = { .seed = 1 };
 	int p = parse(argc, argv, &a);
-	if (p)
+	if (p) {
+		free(a.suppressions);
 		return p > 0 ? 0 : PVC_EXIT_USAGE;
+	}
 	pvc_carries carries = warn_unchecked(a.argv[0]);
 	/* SIGINT, SIGTERM, SIGHUP go to the program; we stay to collect its reports. */
 	pvc_proc_catch_stops();
 	signal(SIGQUIT, SIG_IGN);
-	if (a.explore)
-		return explore(&a, carries);
-	if (a.replay)
-		return replay(&a, carries, a.strategy, a.seed, 0);
+	int rc;
 	one_run r;
-	if (run_once(&a, NULL, 0, NULL, 0, NULL, &r))
-		return 1;
-	return finish(&a, carries, &r, NULL);
+	if (a.explore)
+		rc = explore(&a, carries);
+	else if (a.replay)
+		rc = replay(&a, carries, a.strategy, a.seed, 0);
+	else
+		rc = run_once(&a, NULL, 0, NULL, 0, NULL, &r) ? 1 : finish(&a, carries, &r, NULL);
+	free(a.suppressions);
+	return rc;
 }

@@ -6,6 +6,8 @@
 #define PVC_EXIT_USAGE 2
 
 int pvc_cmd_cc(int argc, char **argv);
+/* cc's work; cxx: 'pvcheck c++', every source C++ and the link clang++'s. */
+int pvc_cmd_compile(int argc, char **argv, int cxx);
 int pvc_cmd_run(int argc, char **argv);
 int pvc_cmd_check(int argc, char **argv);
 int pvc_cmd_list(int argc, char **argv);
@@ -18,9 +20,10 @@ extern const char pvc_check_help[], pvc_cc_help[], pvc_run_help[], pvc_list_help
 	pvc_explain_help[], pvc_exercise_help[];
 
 /* PVCHECK_OPTIONS for a run whose reports go to json_path: the user's
- * options first, ours last so that they win. */
-char *pvc_runtime_options(const char *json_path);
+ * options first, ours last so that they win; suppressions (NULL: none) is
+ * a suppressions file. */
+char *pvc_runtime_options(const char *json_path, const char *suppressions);
 /* TSAN_OPTIONS likewise. */
-char *pvc_tsan_options(void);
+char *pvc_tsan_options(const char *suppressions);
 
 #endif

@@ -24,6 +24,23 @@ char *pvc_findings_held_text(const cJSON *finding);
  * thread, its creation, so that every finding points at code. */
 void pvc_finding_point_at_creation(cJSON *finding);
 
+/* A member of o: the string ("" when missing), the integer (0). */
+const char *pvc_jstr(const cJSON *o, const char *k);
+int pvc_jint(const cJSON *o, const char *k);
+
+/* A frame in the program's own files: not the runtime's (free's stack
+ * starts in its interceptor, as ThreadSanitizer's does), with a file. */
+int pvc_program_frame(const cJSON *frame);
+/* A stack's first such frame, or NULL. */
+const cJSON *pvc_source_frame(const cJSON *stack);
+/* A stack's title without its address ("Write of size 4 by thread T2"). */
+char *pvc_access_text(const cJSON *stack);
+/* One sentence saying what happened where: for a race, "Data race on
+ * global 'x': write of size 4 by thread T2 in f (a.c:9) races with previous
+ * write of size 4 by thread T1 in f (a.c:9) (thread T2 held ...)"; for
+ * other kinds the headline and each stack's title and place. */
+char *pvc_finding_summary(const cJSON *finding);
+
 /* How many findings have a verdict kind (crash and other do not count). */
 int pvc_findings_count_kinds(const cJSON *findings);
 

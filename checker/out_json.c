@@ -1,7 +1,9 @@
-/* --json: every variant with both verdicts and both sides' findings. */
+/* --json: every variant with both verdicts and both sides' findings, in
+ * the shape doc/pvcheck-report.schema.json describes. */
 #include <stdlib.h>
 #include <sys/wait.h>
 #include "output.h"
+#include "paths.h"
 #include "util.h"
 
 static cJSON *words_array(const pvc_words *v)
@@ -15,6 +17,8 @@ static cJSON *words_array(const pvc_words *v)
 static cJSON *side_json(const pvc_side *s)
 {
 	cJSON *o = cJSON_CreateObject();
+	if (s->skipped)
+		cJSON_AddBoolToObject(o, "skipped", 1);
 	cJSON_AddItemToObject(o, "verdict", words_array(&s->verdict));
 	cJSON_AddBoolToObject(o, "agrees", s->agrees);
 	if (!s->agrees)
@@ -57,6 +61,7 @@ static cJSON *report_json(const pvc_report *rep)
 {
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "tool", "pvcheck");
+	pvc_json_add_version(doc);
 	cJSON *vs = cJSON_AddArrayToObject(doc, "variants");
 	for (int i = 0; i < rep->nresults; i++)
 		cJSON_AddItemToArray(vs, variant_json(&rep->results[i]));
@@ -78,6 +83,12 @@ static cJSON *report_json(const pvc_report *rep)
 	cJSON_AddNumberToObject(sum, "bad_cases", rep->bad_cases);
 	cJSON_AddNumberToObject(sum, "tsan_differs", rep->tsan_differs);
 	return doc;
+}
+
+void pvc_json_add_version(cJSON *doc)
+{
+	cJSON_AddNumberToObject(doc, "version", PVC_JSON_VERSION);
+	cJSON_AddStringToObject(doc, "pvcheck_version", PVC_VERSION);
 }
 
 int pvc_write_json(const char *path, const pvc_report *rep)

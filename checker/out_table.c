@@ -1,7 +1,12 @@
-/* The table for people, its summary line, and the notes on disagreements. */
+/* The table for people (libsmartcols: it fits the terminal, wrapping cells
+ * at spaces, coloured there unless NO_COLOR), its summary line, and the notes
+ * on disagreements. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <libsmartcols.h>
 #include "output.h"
 #include "util.h"
 
@@ -28,6 +33,10 @@ static void fill(row *w, const pvc_result *r)
 		snprintf(w->cell[C_PV], sizeof w->cell[0], "error");
 		snprintf(w->cell[C_TSAN], sizeof w->cell[0], "error");
 	}
+	if (r->pv.skipped)
+		snprintf(w->cell[C_PV], sizeof w->cell[0], "-");
+	if (r->ts.skipped)
+		snprintf(w->cell[C_TSAN], sizeof w->cell[0], "-");
 	snprintf(w->cell[C_AGREE], sizeof w->cell[0], "%s", pvc_agreement(r));
 }
 
@@ -57,34 +66,158 @@ static int build_rows(const pvc_report *rep, row *rows)
 	return n;
 }
 
-static void print_row(FILE *f, const char *const *cells, const int *width)
+/* Where a cell may break: after a space or a '/'. */
+static size_t word_len(const char *s)
 {
-	for (int c = 0; c < NCOLS; c++) {
-		if (c == NCOLS - 1)
-			fprintf(f, "%s\n", cells[c]);
-		else
-			fprintf(f, "%-*s  ", width[c], cells[c]);
+	size_t n = strcspn(s, " /");
+	return n + (s[n] == '/');
+}
+
+static size_t longest_word(const struct libscols_column *cl, const char *data, void *u)
+{
+	size_t best = 0;
+	while (data && *data) {
+		size_t n = word_len(data);
+		if (n > best)
+			best = n;
+		data += n + (data[n] == ' ');
 	}
+	return best;
+}
+
+/* libsmartcols wraps a cell into chunks: here whole words, as many as the
+ * column's width holds. A '/' stays on the line it ends; a space goes. */
+static char *next_line(const struct libscols_column *cl, char *data, void *u)
+{
+	size_t width = scols_column_get_width(cl), used = 0;
+	if (!width || strlen(data) <= width)
+		return NULL;
+	for (;;) {
+		size_t n = word_len(data + used);
+		if (!n || (used && used + n > width))
+			break;
+		used += n;
+		if (data[used] == ' ') {
+			if (used + 1 + word_len(data + used + 1) > width)
+				break;
+			used++;
+		}
+	}
+	if (!used || !data[used])
+		return NULL;
+	if (data[used] == ' ') {
+		data[used] = 0;
+		return data + used + 1;
+	}
+	/* After a '/': the chunk must end, so move the rest one place on. */
+	memmove(data + used + 1, data + used, strlen(data + used) + 1);
+	data[used] = 0;
+	return data + used + 1;
+}
+
+/* Column widths that fit width: the natural ones, the widest shrunk toward
+ * its longest word first; when even the words do not fit, the words' widths
+ * (lines are then wider than the terminal, words still whole). */
+static void fit_widths(row *rows, int n, size_t width, size_t *w)
+{
+	size_t min[NCOLS], total = 2 * (NCOLS - 1);
+	for (int c = 0; c < NCOLS; c++) {
+		w[c] = strlen(headers[c]);
+		min[c] = w[c];
+		for (int i = 0; i < n; i++) {
+			size_t len = strlen(rows[i].cell[c]), word = longest_word(NULL, rows[i].cell[c], NULL);
+			w[c] = len > w[c] ? len : w[c];
+			min[c] = word > min[c] ? word : min[c];
+		}
+		total += w[c];
+	}
+	while (total > width) {
+		int widest = -1;
+		for (int c = 0; c < NCOLS; c++)
+			if (w[c] > min[c] && (widest < 0 || w[c] - min[c] > w[widest] - min[widest]))
+				widest = c;
+		if (widest < 0)
+			return;
+		w[widest]--;
+		total--;
+	}
+}
+
+static const char *agreement_colour(const char *a)
+{
+	if (!strncmp(a, "MISMATCH", 8) || !strcmp(a, "ERROR"))
+		return "red";
+	return strstr(a, "differs") ? "yellow" : "green";
+}
+
+/* Colour on a terminal unless NO_COLOR is set (no-color.org's convention). */
+static int use_colour(FILE *f)
+{
+	const char *no = getenv("NO_COLOR");
+	return isatty(fileno(f)) && !(no && *no);
+}
+
+/* A terminal's columns (COLUMNS first, as a shell sets it); 0 when f is
+ * not a terminal. */
+static size_t terminal_width(FILE *f)
+{
+	if (!isatty(fileno(f)))
+		return 0;
+	const char *env = getenv("COLUMNS");
+	char *end;
+	long n = env ? strtol(env, &end, 10) : 0;
+	if (env && *env && !*end && n > 0)
+		return (size_t)n;
+	struct winsize ws;
+	if (!ioctl(fileno(f), TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	return 80;
+}
+
+static void print_rows(FILE *f, row *rows, int n)
+{
+	/* A terminal's width is met by wrapping; elsewhere lines are whole. */
+	size_t w[NCOLS];
+	size_t term = terminal_width(f);
+	int fit = term > 0;
+	if (fit)
+		fit_widths(rows, n, term, w);
+	struct libscols_table *tb = scols_new_table();
+	if (!tb) {
+		fprintf(f, "pvcheck: out of memory for the table\n");
+		return;
+	}
+	scols_table_set_stream(tb, f);
+	scols_table_set_column_separator(tb, "  ");
+	scols_table_enable_colors(tb, use_colour(f));
+	scols_table_set_termforce(tb, fit ? SCOLS_TERMFORCE_ALWAYS : SCOLS_TERMFORCE_NEVER);
+	if (fit)
+		scols_table_set_termwidth(tb, term);
+	for (int c = 0; c < NCOLS; c++) {
+		struct libscols_column *cl = scols_table_new_column(tb, headers[c],
+			fit ? (double)w[c] : 0, fit ? SCOLS_FL_WRAP : 0);
+		if (cl && fit)
+			scols_column_set_wrapfunc(cl, longest_word, next_line, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			break;
+		for (int c = 0; c < NCOLS; c++)
+			scols_line_set_data(ln, c, rows[i].cell[c]);
+		scols_cell_set_color(scols_line_get_cell(ln, C_AGREE),
+				     agreement_colour(rows[i].cell[C_AGREE]));
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
 }
 
 void pvc_print_table(FILE *f, const pvc_report *rep)
 {
 	row *rows = pvc_alloc((size_t)(rep->nresults + rep->ncases) * sizeof *rows);
 	int n = build_rows(rep, rows);
-	int width[NCOLS];
-	for (int c = 0; c < NCOLS; c++) {
-		width[c] = (int)strlen(headers[c]);
-		for (int i = 0; i < n; i++)
-			if ((int)strlen(rows[i].cell[c]) > width[c])
-				width[c] = (int)strlen(rows[i].cell[c]);
-	}
-	print_row(f, headers, width);
-	for (int i = 0; i < n; i++) {
-		const char *cells[NCOLS];
-		for (int c = 0; c < NCOLS; c++)
-			cells[c] = rows[i].cell[c];
-		print_row(f, cells, width);
-	}
+	fflush(f);
+	print_rows(f, rows, n);
 	free(rows);
 	int bad_variants = rep->disagree - rep->bad_cases;
 	fprintf(f, "\n%d variant%s: %d agree with expectations, %d disagree; "
@@ -176,10 +309,10 @@ void pvc_print_details(FILE *f, const pvc_report *rep)
 			fprintf(f, "\nERROR %s\n", rep->cases[i].error);
 	for (int i = 0; i < rep->nresults; i++) {
 		const pvc_result *r = &rep->results[i];
-		if (!r->pv.agrees)
+		if (!r->pv.agrees && !r->pv.skipped)
 			detail(f, r, 0);
 		/* A failed compile is one story, told once. */
-		if (!r->ts.agrees && !(!r->compiled && !r->internal && !r->pv.agrees))
+		if (!r->ts.agrees && !r->ts.skipped && !(!r->compiled && !r->internal && !r->pv.agrees))
 			detail(f, r, 1);
 	}
 }

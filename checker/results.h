@@ -4,6 +4,7 @@
 #define PVC_RESULTS_H
 
 #include <cJSON.h>
+#include <time.h>
 #include "build.h"
 #include "caseini.h"
 #include "verdict.h"
@@ -12,6 +13,7 @@
 
 /* One checker's side of a variant. */
 typedef struct {
+	int skipped;            /* not run: --only-pvcheck or --only-tsan */
 	int linked, ran;
 	int status, timed_out, flooded;
 	int pid;                /* the program's process; its children have others */
@@ -31,8 +33,12 @@ typedef struct {
 	int compiled;
 	char *build_log;        /* the log of the compile that failed */
 	char *internal;         /* set when the worker itself failed */
+	int only;               /* PVC_ONLY_*: one checker runs; 0: both */
 	pvc_side pv, ts;
 } pvc_result;
+
+#define PVC_ONLY_PVCHECK 1
+#define PVC_ONLY_TSAN 2
 
 typedef struct {
 	pvc_case *cases;
@@ -43,6 +49,7 @@ typedef struct {
 	int tsan_differs;
 	int bad_cases;
 	int exercises_failed;   /* variants of exercises that either checker fails */
+	time_t started;
 } pvc_report;
 
 /* In a worker: build and run the variant in r->dir, write r->dir/result.json. */
@@ -54,7 +61,12 @@ void pvc_result_free(pvc_result *r);
 /* An exercise's variant passes only when both checkers agree with it. */
 int pvc_exercise_passes(const pvc_result *r);
 
-/* "ok", "ok (tsan differs)", "MISMATCH", "MISMATCH (tsan differs)" */
+/* Whether the variant passes: pvcheck agrees with `expect`, or with
+ * --only-tsan ThreadSanitizer with `tsan`. */
+int pvc_result_agrees(const pvc_result *r);
+
+/* "ok", "ok (tsan differs)", "MISMATCH", "MISMATCH (tsan differs)"; with
+ * one checker only "ok" or "MISMATCH" for it */
 const char *pvc_agreement(const pvc_result *r);
 
 #endif

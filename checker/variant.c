@@ -133,7 +133,7 @@ static int explore_side(const pvc_result *r, char *const *argv, const char *json
 	char *log = pvc_printf("%s/pv.steps", r->dir);
 	char *try_json = pvc_printf("%s.try", json), *try_out = pvc_printf("%s.try", out);
 	char *try_err = pvc_printf("%s.try", err), *used = NULL;
-	char *base = pvc_runtime_options(try_json);
+	char *base = pvc_runtime_options(try_json, r->c->suppressions);
 	long steps = 0, i, kept = -1;
 	int ran = 1, kind = 0; /* of the kept run: 2 the program failed, 1 findings */
 	for (i = 1; i <= v->explore && kind < 2; i++) {
@@ -195,7 +195,8 @@ static void run_side(const pvc_result *r, int tsan, const char *exe, cJSON *side
 	char *out = pvc_printf("%s/%s.out", r->dir, tag);
 	char *err = pvc_printf("%s/%s.err", r->dir, tag);
 	char *json = pvc_printf("%s/%s.json", r->dir, tag);
-	char *env = tsan ? pvc_tsan_options() : pvc_runtime_options(json);
+	const char *supp = r->c->suppressions;
+	char *env = tsan ? pvc_tsan_options(supp) : pvc_runtime_options(json, supp);
 	unlink(json); /* the runtime appends: a kept directory's old findings must go */
 	pvc_list argv = {0};
 	pvc_list_add(&argv, exe);
@@ -273,8 +274,10 @@ int pvc_variant_run(const pvc_result *r, const pvc_toolchain *t, int verbose)
 	int ok = compile(r, t, &objs, doc, verbose);
 	cJSON_AddBoolToObject(doc, "compiled", ok);
 	if (ok) {
-		side(r, t, 0, &objs, doc, verbose);
-		side(r, t, 1, &objs, doc, verbose);
+		if (r->only != PVC_ONLY_TSAN)
+			side(r, t, 0, &objs, doc, verbose);
+		if (r->only != PVC_ONLY_PVCHECK)
+			side(r, t, 1, &objs, doc, verbose);
 	}
 	pvc_list_free(&objs);
 	char *text = cJSON_Print(doc);

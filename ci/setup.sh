@@ -13,6 +13,9 @@ packages=(
 	libcjson-dev                  # JSON in the command
 	libinih-dev                   # case.ini
 	gcc-12-source                 # GCC's ThreadSanitizer tests (tests/conformance) and zlib
+	libsmartcols-dev              # the catalogue's table
+	libxml2-utils python3-jsonschema  # tests: JUnit against its XSD, JSON against its schema
+	chromium                      # tests: the HTML report rendered in a real browser
 )
 
 missing=()

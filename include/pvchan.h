@@ -17,6 +17,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct pv_chan pv_chan;
 
 /* What send, receive and select return. */
@@ -62,5 +66,9 @@ typedef struct {
  * -1 at once when none is ready (Go's select with a default). A select with
  * no arm that can ever be ready blocks forever, as in Go. */
 int pv_chan_select(pv_chan_case *arms, size_t n, int block);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -13,6 +13,7 @@
 #include "schedule.h"
 #include "session.h"
 #include "shadow.h"
+#include "suppress.h"
 #include "thread.h"
 
 static int ready;
@@ -46,6 +47,7 @@ void pv_runtime_init(void)
 	pv_lock_acquire(&lock);
 	if (!pv_runtime_ready()) {
 		pv_options();
+		pv_suppress_init();
 		pv_session_attach();
 		if (pv_session_first_image())
 			pv_report_open_json();

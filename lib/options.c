@@ -63,39 +63,54 @@ static int parse_strategy(pv_options_t *o, const char *v, char *err, int errlen)
 	return -1;
 }
 
-static int set_option(pv_options_t *o, const char *key, const char *val,
+/* Every option, once. tsan: the TSAN_OPTIONS key that means the same (NULL:
+ * ours alone); a bool there also takes true/false/yes/no, as TSan's does. */
+enum { OPT_INT, OPT_BOOL, OPT_PATH };
+static const struct {
+	const char *name, *tsan;
+	int type;
+	size_t off;
+	int lo, hi;
+} options[] = {
+	{ "json", NULL, OPT_PATH, offsetof(pv_options_t, json_path), 0, 0 },
+	{ "suppressions", "suppressions", OPT_PATH, offsetof(pv_options_t, suppressions), 0, 0 },
+	{ "stderr", NULL, OPT_BOOL, offsetof(pv_options_t, report_stderr), 0, 1 },
+	{ "exitcode", "exitcode", OPT_INT, offsetof(pv_options_t, exitcode), 0, 255 },
+	{ "halt_on_error", "halt_on_error", OPT_BOOL, offsetof(pv_options_t, halt_on_error), 0, 1 },
+	{ "frames", NULL, OPT_INT, offsetof(pv_options_t, history_frames), 1, 64 },
+	{ "deadlock_ms", NULL, OPT_INT, offsetof(pv_options_t, deadlock_ms), 10, 3600000 },
+	{ "deadlocks", "detect_deadlocks", OPT_BOOL, offsetof(pv_options_t, detect_deadlocks), 0, 1 },
+	{ "atexit_sleep_ms", "atexit_sleep_ms", OPT_INT, offsetof(pv_options_t, atexit_sleep_ms), 0, 3600000 },
+	{ "report_thread_leaks", "report_thread_leaks", OPT_BOOL,
+	  offsetof(pv_options_t, report_thread_leaks), 0, 1 },
+	{ "sched_spurious", NULL, OPT_BOOL, offsetof(pv_options_t, sched_spurious), 0, 1 },
+	{ "sched_accesses", NULL, OPT_BOOL, offsetof(pv_options_t, sched_accesses), 0, 1 },
+	{ "sched_trace", NULL, OPT_BOOL, offsetof(pv_options_t, sched_trace), 0, 1 },
+	{ "sched_slice_ms", NULL, OPT_INT, offsetof(pv_options_t, sched_slice_ms), 1, 3600000 },
+	{ "sched_log", NULL, OPT_PATH, offsetof(pv_options_t, sched_log), 0, 0 },
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+static int parse_bool_word(const char *v, int *out)
+{
+	static const char *const yes[] = { "true", "yes" }, *const no[] = { "false", "no" };
+	for (int i = 0; i < 2; i++) {
+		if (!strcmp(v, yes[i]))
+			return *out = 1, 0;
+		if (!strcmp(v, no[i]))
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* key=val into o. tsan: key is a TSAN_OPTIONS key, and one we do not honour
+ * is left alone (it is ThreadSanitizer's). */
+static int set_option(pv_options_t *o, const char *key, const char *val, int tsan,
 		      char *err, int errlen)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-		int lo, hi;
-	} ints[] = {
-		{ "stderr", offsetof(pv_options_t, report_stderr), 0, 1 },
-		{ "exitcode", offsetof(pv_options_t, exitcode), 0, 255 },
-		{ "halt_on_error", offsetof(pv_options_t, halt_on_error), 0, 1 },
-		{ "frames", offsetof(pv_options_t, history_frames), 1, 64 },
-		{ "deadlock_ms", offsetof(pv_options_t, deadlock_ms), 10, 3600000 },
-		{ "deadlocks", offsetof(pv_options_t, detect_deadlocks), 0, 1 },
-		{ "atexit_sleep_ms", offsetof(pv_options_t, atexit_sleep_ms), 0, 3600000 },
-		{ "report_thread_leaks", offsetof(pv_options_t, report_thread_leaks), 0, 1 },
-		{ "sched_spurious", offsetof(pv_options_t, sched_spurious), 0, 1 },
-		{ "sched_accesses", offsetof(pv_options_t, sched_accesses), 0, 1 },
-		{ "sched_trace", offsetof(pv_options_t, sched_trace), 0, 1 },
-		{ "sched_slice_ms", offsetof(pv_options_t, sched_slice_ms), 1, 3600000 },
-	};
-	if (!strcmp(key, "json") || !strcmp(key, "sched_log")) {
-		char *path = key[0] == 'j' ? o->json_path : o->sched_log;
-		if (strlen(val) >= PV_OPTION_VALUE_MAX) {
-			pv_snprintf(err, errlen, "%s: path too long", key);
-			return -1;
-		}
-		strcpy(path, val);
-		return 0;
-	}
-	if (!strcmp(key, "sched"))
+	if (!tsan && !strcmp(key, "sched"))
 		return parse_strategy(o, val, err, errlen);
-	if (!strcmp(key, "sched_seed")) {
+	if (!tsan && !strcmp(key, "sched_seed")) {
 		char *end;
 		errno = 0;
 		o->sched_seed = strtoull(val, &end, 10);
@@ -104,16 +119,29 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
 		pv_snprintf(err, errlen, "sched_seed: expected an unsigned integer, got '%s'", val);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-		if (strcmp(key, ints[i].name))
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const char *name = tsan ? options[i].tsan : options[i].name;
+		if (!name || strcmp(key, name))
 			continue;
-		if (parse_int(val, ints[i].lo, ints[i].hi, (int *)((char *)o + ints[i].off))) {
+		char *field = (char *)o + options[i].off;
+		if (options[i].type == OPT_PATH) {
+			if (strlen(val) >= PV_OPTION_VALUE_MAX) {
+				pv_snprintf(err, errlen, "%s: path too long", key);
+				return -1;
+			}
+			strcpy(field, val);
+			return 0;
+		}
+		if (parse_int(val, options[i].lo, options[i].hi, (int *)field) &&
+		    !(tsan && options[i].type == OPT_BOOL && !parse_bool_word(val, (int *)field))) {
 			pv_snprintf(err, errlen, "%s: expected an integer in [%d, %d], got '%s'",
-				 key, ints[i].lo, ints[i].hi, val);
+				 key, options[i].lo, options[i].hi, val);
 			return -1;
 		}
 		return 0;
 	}
+	if (tsan)
+		return 0;
 	pv_snprintf(err, errlen, "unknown option '%s'", key);
 	return -1;
 }
@@ -122,7 +150,7 @@ static int set_option(pv_options_t *o, const char *key, const char *val,
  * with backslash escapes; a backslash outside quotes escapes one character.
  * Segments concatenate as in a shell: json="/tmp/a b"/f.json. Returns the
  * position after the value, or NULL with a message in err. */
-static const char *read_value(const char *s, char *out, size_t outlen,
+static const char *read_value(const char *s, char *out, size_t outlen, const char *seps,
 			      const char *key, char *err, int errlen)
 {
 	size_t n = 0;
@@ -133,7 +161,7 @@ static const char *read_value(const char *s, char *out, size_t outlen,
 			pv_snprintf(err, errlen, "%s: unterminated %c quote", key, quote);
 			return NULL;
 		}
-		if (!c || (!quote && strchr(SEPARATORS, c)))
+		if (!c || (!quote && strchr(seps, c)))
 			break;
 		if (!quote && (c == '\'' || c == '"')) {
 			quote = c;
@@ -160,18 +188,20 @@ static const char *read_value(const char *s, char *out, size_t outlen,
 	return s;
 }
 
-int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen)
+/* TSAN_OPTIONS separates with commas too. */
+static int parse_all(pv_options_t *o, const char *str, int tsan, char *err, int errlen)
 {
+	const char *seps = tsan ? SEPARATORS "," : SEPARATORS;
 	char key[64];
 	char val[PV_OPTION_VALUE_MAX];
 	const char *s = str;
 	for (;;) {
-		s += strspn(s, SEPARATORS);
+		s += strspn(s, seps);
 		if (!*s)
 			return 0;
-		size_t k = strcspn(s, "=" SEPARATORS "'\"\\");
+		size_t k = strcspn(s, "=,'\"\\" SEPARATORS);
 		if (s[k] != '=' || !k) {
-			pv_snprintf(err, errlen, "'%.*s' is not key=value", (int)strcspn(s, SEPARATORS), s);
+			pv_snprintf(err, errlen, "'%.*s' is not key=value", (int)strcspn(s, seps), s);
 			return -1;
 		}
 		if (k >= sizeof key) {
@@ -180,10 +210,20 @@ int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen)
 		}
 		memcpy(key, s, k);
 		key[k] = 0;
-		s = read_value(s + k + 1, val, sizeof val, key, err, errlen);
-		if (!s || set_option(o, key, val, err, errlen))
+		s = read_value(s + k + 1, val, sizeof val, seps, key, err, errlen);
+		if (!s || set_option(o, key, val, tsan, err, errlen))
 			return -1;
 	}
+}
+
+int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen)
+{
+	return parse_all(o, str, 0, err, errlen);
+}
+
+int pv_options_parse_tsan(pv_options_t *o, const char *str, char *err, int errlen)
+{
+	return parse_all(o, str, 1, err, errlen);
 }
 
 const pv_options_t *pv_options(void)
@@ -196,8 +236,14 @@ const pv_options_t *pv_options(void)
 	int expect = 0;
 	if (__atomic_compare_exchange_n(&state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		pv_options_defaults(&opts);
+		/* ThreadSanitizer's keys first, so that ours win. */
+		const char *tsan = getenv("TSAN_OPTIONS");
 		const char *env = getenv("PVCHECK_OPTIONS");
 		char err[256];
+		if (tsan && pv_options_parse_tsan(&opts, tsan, err, sizeof err)) {
+			pv_dprintf(2, "pvcheck: TSAN_OPTIONS: %s\n", err);
+			_exit(2);
+		}
 		if (env && pv_options_parse(&opts, env, err, sizeof err)) {
 			pv_dprintf(2, "pvcheck: PVCHECK_OPTIONS: %s\n", err);
 			_exit(2);

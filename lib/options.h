@@ -8,6 +8,7 @@
 
 typedef struct {
 	char json_path[PV_OPTION_VALUE_MAX];     /* json=FILE: append one JSON line per finding ("" = none) */
+	char suppressions[PV_OPTION_VALUE_MAX];  /* suppressions=FILE: ThreadSanitizer's format ("" = none) */
 	int report_stderr;       /* stderr=0 silences the human-readable reports */
 	int exitcode;            /* exitcode=N: status when anything was reported (66); 0 keeps the program's */
 	int halt_on_error;       /* halt_on_error=1: exit at the first report */
@@ -33,8 +34,14 @@ enum { PV_SCHED_OFF, PV_SCHED_RANDOM, PV_SCHED_PCT, PV_SCHED_POS };
 
 /* Parse str over defaults; on a bad key or value, return -1 and put a message in err. */
 int pv_options_parse(pv_options_t *o, const char *str, char *err, int errlen);
+/* The same for TSAN_OPTIONS: only its keys that mean something here
+ * (suppressions, exitcode, halt_on_error, report_thread_leaks,
+ * detect_deadlocks, atexit_sleep_ms) are read; every other key is left to
+ * ThreadSanitizer. Commas separate too, and booleans may be true/false. */
+int pv_options_parse_tsan(pv_options_t *o, const char *str, char *err, int errlen);
 void pv_options_defaults(pv_options_t *o);
-/* The process's options, parsed from the environment on first use. */
+/* The process's options, parsed from the environment on first use:
+ * TSAN_OPTIONS, then PVCHECK_OPTIONS over it. */
 const pv_options_t *pv_options(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include "options.h"
 #include "process.h"
 #include "report.h"
+#include "suppress.h"
 #include "thread.h"
 
 static pv_lock report_lock = PV_LOCK_INIT;
@@ -533,6 +534,40 @@ void pv_report_open_json(void)
 		json_fd = json_open(o->json_path, 1);
 }
 
+static pv_supp_type supp_type(pv_report_kind k)
+{
+	switch (k) {
+	case PV_REPORT_RACE: return PV_SUPP_RACE;
+	case PV_REPORT_THREAD_LEAK: return PV_SUPP_THREAD;
+	case PV_REPORT_API_MISUSE: return PV_SUPP_MUTEX;
+	case PV_REPORT_LOCK_ORDER:
+	case PV_REPORT_DEADLOCK: return PV_SUPP_DEADLOCK;
+	default: return PV_SUPP_NTYPES;  /* a crash is never suppressed */
+	}
+}
+
+/* What ThreadSanitizer matches: a race's accesses, any other report's
+ * stacks, every thread's creation, and a global location's name. */
+static int suppressed(const pv_report *r)
+{
+	const pv_stack *stacks[PV_REPORT_MAX_STACKS], *others[PV_REPORT_MAX_STACKS + PV_REPORT_MAX_THREADS];
+	const char *names[PV_REPORT_MAX_LOCS];
+	pv_supp_subject sub = { .type = supp_type(r->kind), .access = stacks, .other = others,
+				.names = names };
+	for (int i = 0; i < r->nstacks; i++) {
+		if (r->kind == PV_REPORT_RACE)
+			stacks[sub.naccess++] = &r->stacks[i].stack;
+		else
+			others[sub.nother++] = &r->stacks[i].stack;
+	}
+	for (int i = 0; i < r->nthreads; i++)
+		others[sub.nother++] = &r->threads[i].created;
+	for (int i = 0; i < r->nlocs; i++)
+		if (r->locs[i].kind == PV_LOC_GLOBAL && r->locs[i].name[0])
+			names[sub.nnames++] = r->locs[i].name;
+	return pv_suppressed(&sub);
+}
+
 void pv_report_emit(const pv_report *r)
 {
 	const pv_options_t *o = pv_options();
@@ -540,6 +575,10 @@ void pv_report_emit(const pv_report *r)
 	pv_strbuf sb;
 
 	pv_lock_acquire(&report_lock);
+	if (suppressed(r)) {
+		pv_lock_release(&report_lock);
+		return;
+	}
 	if (o->report_stderr) {
 		pv_sb_init(&sb);
 		pv_report_text(r, pid, &sb);
@@ -586,11 +625,15 @@ void pv_report_summary(void)
 	int n = __atomic_exchange_n(&duplicates, 0, __ATOMIC_RELAXED);
 	if (n && pv_options()->report_stderr)
 		pv_dprintf(2, "pvcheck: %d duplicate report%s suppressed\n", n, n == 1 ? "" : "s");
+	pv_lock_acquire(&report_lock);
+	pv_suppress_summary();
+	pv_lock_release(&report_lock);
 }
 
 void pv_report_after_fork_child(void)
 {
 	pv_lock_reset(&report_lock);
+	pv_suppress_after_fork_child();
 	__atomic_store_n(&report_count, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&duplicates, 0, __ATOMIC_RELAXED);
 }

@@ -100,7 +100,8 @@ typedef struct {
 	int count;           /* thread leak: how many threads leaked so (0 counts as 1) */
 } pv_report;
 
-/* Print r for people and append its JSON line. Thread-safe, serialised. */
+/* Print r for people and append its JSON line, unless a suppression
+ * matches it (then it is only counted). Thread-safe, serialised. */
 void pv_report_emit(const pv_report *r);
 /* How many reports this process has emitted. */
 int pv_report_count(void);
@@ -132,7 +133,8 @@ const char *pv_report_kind_name(pv_report_kind k);
 
 /* A report left out as the duplicate of one already emitted: counted. */
 void pv_report_duplicate(void);
-/* At the end: say on stderr (text output only) how many were left out. */
+/* At the end: say on stderr (text output only) how many were left out,
+ * as duplicates and by suppressions. */
 void pv_report_summary(void);
 /* At start, in the session's first program image: open the json file,
  * creating it. Other images open it on their first report and never create

@@ -52,7 +52,7 @@ nm status.tsan | grep -q __tsan_init || fail "--tsan binary lacks LLVM's runtime
 ./status.pv >/dev/null 2>&1 || fail "the pvcheck binary does not run by itself"
 "$pvcheck" run --json r0.json -- ./status.pv exit 0
 [ $? -eq 0 ] || fail "run of a clean exit-0 program is not 0"
-tr -d ' \t\n' <r0.json | grep -q '^{"findings":\[\]}$' || fail "clean run's JSON is not {\"findings\":[]}: $(cat r0.json)"
+tr -d ' \t\n' <r0.json | grep -q '^{"findings":\[\],"version":1,' || fail "clean run's JSON is not {\"findings\":[]}: $(cat r0.json)"
 "$pvcheck" run -- ./status.pv exit 3
 [ $? -eq 3 ] || fail "run does not pass the program's status 3 on"
 "$pvcheck" run -- ./status.pv kill 2>kill.txt

@@ -92,6 +92,36 @@ static void test_long_paths_fit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too long"));
 }
 
+static void test_tsan_keys_that_mean_something_here(void)
+{
+	pv_options_t o;
+	char err[256] = "";
+	pv_options_defaults(&o);
+	CU_ASSERT_EQUAL(pv_options_parse_tsan(&o, "history_size=4,suppressions='/a b.supp' "
+					      "halt_on_error=true:report_thread_leaks=no "
+					      "exitcode=9 detect_deadlocks=0 atexit_sleep_ms=5 "
+					      "second_deadlock_stack=1", err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(o.suppressions, "/a b.supp");
+	CU_ASSERT_EQUAL(o.halt_on_error, 1);
+	CU_ASSERT_EQUAL(o.report_thread_leaks, 0);
+	CU_ASSERT_EQUAL(o.exitcode, 9);
+	CU_ASSERT_EQUAL(o.detect_deadlocks, 0);
+	CU_ASSERT_EQUAL(o.atexit_sleep_ms, 5);
+	/* Our own names are not TSan's: json, frames, stderr stay ours alone. */
+	pv_options_defaults(&o);
+	CU_ASSERT_EQUAL(pv_options_parse_tsan(&o, "json=/x frames=3 stderr=0", err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(o.json_path, "");
+	CU_ASSERT_EQUAL(o.history_frames, 32);
+	CU_ASSERT_EQUAL(o.report_stderr, 1);
+	/* A bad value of a key we honour is an error, as under TSan. */
+	CU_ASSERT_EQUAL(pv_options_parse_tsan(&o, "halt_on_error=maybe", err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "halt_on_error"));
+	/* PVCHECK_OPTIONS takes suppressions= too, but no true/false. */
+	CU_ASSERT_EQUAL(parse("suppressions=/s.supp", &o, err), 0);
+	CU_ASSERT_STRING_EQUAL(o.suppressions, "/s.supp");
+	CU_ASSERT_EQUAL(parse("halt_on_error=true", &o, err), -1);
+}
+
 const char *pv_suite_name = "options";
 const pv_test pv_tests[] = {
 	{ "plain pairs split on colons and blanks", test_plain_pairs_split_on_colons_and_blanks },
@@ -100,5 +130,6 @@ const pv_test pv_tests[] = {
 	{ "segments and escapes concatenate", test_segments_and_escapes_concatenate },
 	{ "errors say what", test_errors_say_what },
 	{ "long paths fit", test_long_paths_fit },
+	{ "TSAN_OPTIONS keys that mean something here", test_tsan_keys_that_mean_something_here },
 	{ NULL, NULL },
 };
