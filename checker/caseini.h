@@ -19,6 +19,7 @@ typedef struct {
 	int has_args;
 	pvc_list cflags, ldflags;
 	double timeout;
+	char *figures;       /* extended regex: the stdout lines that are its key figures */
 } pvc_variant;
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
 	char *exercise;      /* set in an exercise copied by 'pvcheck exercise': the case's id */
 	pvc_list args;
 	double timeout;
+	char *figures;       /* the variants' default 'figures' */
 	int nvariants;
 	pvc_variant *variants;
 	char *error;         /* "dir/case.ini:7: message" when the case is unusable */
@@ -41,5 +43,7 @@ int pvc_case_load(const char *dir, pvc_case *c);
 void pvc_case_free(pvc_case *c);
 /* The id of the case in dir: "<topic>/<name>", its parent's name and its own. */
 char *pvc_case_id(const char *dir);
+/* A demonstration: a case with no [buggy] variant, nothing to fix. */
+int pvc_case_is_demo(const pvc_case *c);
 
 #endif
