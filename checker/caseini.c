@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include "caseini.h"
@@ -107,6 +108,22 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* 'figures' must compile as an extended regex: say where when it does not. */
+static void set_figures(parse_state *st, char **dst, const char *val)
+{
+	regex_t re;
+	int rc = regcomp(&re, val, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char why[160];
+		regerror(rc, &re, why, sizeof why);
+		fail(st, st->line, "figures '%s' is not an extended regular expression: %s", val, why);
+		return;
+	}
+	regfree(&re);
+	free(*dst);
+	*dst = pvc_strdup(val);
+}
+
 /* Repeated keys (inih's continuation lines) extend the value. */
 static void append(char **dst, const char *val, const char *sep)
 {
@@ -141,6 +158,8 @@ static int case_key(parse_state *st, const char *name, const char *val)
 		append(&c->exercise, val, " ");
 	else if (!strcmp(name, "args"))
 		pvc_list_split(&c->args, val);
+	else if (!strcmp(name, "figures"))
+		set_figures(st, &c->figures, val);
 	else if (!strcmp(name, "timeout")) {
 		if (pvc_parse_seconds(val, &c->timeout))
 			fail(st, st->line, "timeout '%s' is not a positive number of seconds%s", val, "");
@@ -148,7 +167,7 @@ static int case_key(parse_state *st, const char *name, const char *val)
 		suppressions_key(st, val);
 	} else {
 		fail(st, st->line, "unknown key '%s' in [case] (known: title, question, hint, exercise, "
-		     "args, timeout, suppressions)%s", name, "");
+		     "args, timeout, suppressions, figures)%s", name, "");
 	}
 	return 1;
 }
@@ -171,6 +190,8 @@ static int variant_key(parse_state *st, pvc_variant *v, const char *name, const 
 		pvc_list_split(&v->cflags, val);
 	} else if (!strcmp(name, "ldflags")) {
 		pvc_list_split(&v->ldflags, val);
+	} else if (!strcmp(name, "figures")) {
+		set_figures(st, &v->figures, val);
 	} else if (!strcmp(name, "timeout")) {
 		if (pvc_parse_seconds(val, &v->timeout))
 			fail(st, st->line, "timeout '%s' is not a positive number of seconds%s", val, "");
@@ -187,7 +208,7 @@ static int variant_key(parse_state *st, pvc_variant *v, const char *name, const 
 		v->strategy = pvc_strdup(val);
 	} else {
 		fail(st, st->line, "unknown key '%s' in [%s] (known: source, expect, tsan, args, "
-		     "cflags, ldflags, timeout, explore, strategy)", name, v->name);
+		     "cflags, ldflags, timeout, explore, strategy, figures)", name, v->name);
 	}
 	return 1;
 }
@@ -248,6 +269,16 @@ static void check_variant(parse_state *st, pvc_variant *v)
 			pvc_list_add(&v->args, c->args.v[i]);
 	if (!v->timeout)
 		v->timeout = c->timeout;
+	if (!v->figures && c->figures)
+		v->figures = pvc_strdup(c->figures);
+}
+
+int pvc_case_is_demo(const pvc_case *c)
+{
+	for (int i = 0; i < c->nvariants; i++)
+		if (!strcmp(c->variants[i].name, "buggy"))
+			return 0;
+	return 1;
 }
 
 char *pvc_case_id(const char *dir)
@@ -319,6 +350,7 @@ void pvc_case_free(pvc_case *c)
 		pvc_list_free(&v->args);
 		pvc_list_free(&v->cflags);
 		pvc_list_free(&v->ldflags);
+		free(v->figures);
 	}
 	free(c->variants);
 	free(c->suppressions);
@@ -329,6 +361,7 @@ void pvc_case_free(pvc_case *c)
 	free(c->question);
 	free(c->hint);
 	free(c->exercise);
+	free(c->figures);
 	free(c->error);
 	pvc_list_free(&c->args);
 	memset(c, 0, sizeof *c);

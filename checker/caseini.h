@@ -21,6 +21,7 @@ typedef struct {
 	double timeout;
 	long explore;        /* schedules to explore under our runtime (0: one plain run) */
 	char *strategy;      /* their strategy (checker/explore.h), NULL: the default */
+	char *figures;       /* extended regex: the stdout lines that are its key figures */
 } pvc_variant;
 
 typedef struct {
@@ -33,6 +34,7 @@ typedef struct {
 	pvc_list args;
 	double timeout;
 	char *suppressions;  /* absolute path of the suppressions file for both checkers, or NULL */
+	char *figures;       /* the variants' default 'figures' */
 	int nvariants;
 	pvc_variant *variants;
 	char *error;         /* "dir/case.ini:7: message" when the case is unusable */
@@ -44,5 +46,7 @@ int pvc_case_load(const char *dir, pvc_case *c);
 void pvc_case_free(pvc_case *c);
 /* The id of the case in dir: "<topic>/<name>", its parent's name and its own. */
 char *pvc_case_id(const char *dir);
+/* A demonstration: a case with no [buggy] variant, nothing to fix. */
+int pvc_case_is_demo(const pvc_case *c);
 
 #endif

@@ -280,19 +280,9 @@ static char *work_dir(const check_args *a)
 		char *abs = realpath(a->keep, NULL);
 		return abs ? abs : pvc_strdup(a->keep);
 	}
-	const char *tmp = getenv("TMPDIR");
-	char *dir = pvc_printf("%s/pvcheck-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
+	char *dir = pvc_temp_dir();
+	if (!dir)
 		fprintf(stderr, "pvcheck: cannot make a temporary directory: %s\n", strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	/* Without links in it, so that the variants' directories can refuse any. */
-	char *abs = realpath(dir, NULL);
-	if (abs) {
-		free(dir);
-		dir = abs;
-	}
 	return dir;
 }
 
@@ -341,6 +331,7 @@ static int run_all(const check_args *a, pvc_report *rep, const char *work)
 		return 128 + sig;
 	}
 	pvc_print_table(stdout, rep);
+	pvc_print_figures(stdout, rep);
 	pvc_print_details(stdout, rep);
 	pvc_print_exercises(stdout, rep);
 	/* A learner's fix must satisfy ThreadSanitizer too. */

@@ -19,8 +19,9 @@ typedef struct {
 const char pvc_list_help[] =
 	"pvcheck list [--json] [--cases DIR] [PATH...]\n"
 	"  Every topic's cases: id, title, each variant's expected verdicts (with\n"
-	"  PATH...: the cases under PATH). --json: the same as JSON. Exit status 1\n"
-	"  when a case.ini is unusable (listed with its file:line).\n";
+	"  PATH...: the cases under PATH); a case with nothing to fix (no [buggy]\n"
+	"  variant) is marked [demonstration]. --json: the same as JSON. Exit status\n"
+	"  1 when a case.ini is unusable (listed with its file:line).\n";
 
 static int usage(const char *msg)
 {
@@ -112,7 +113,8 @@ static void print_text(FILE *f, const pvc_case *cases, int n, int bad)
 			fprintf(f, "  %s\n      ERROR %s\n", c->id, c->error);
 			continue;
 		}
-		fprintf(f, "  %-30s  %s\n", c->id, c->title ? c->title : "(no title)");
+		fprintf(f, "  %-30s  %s%s\n", c->id, c->title ? c->title : "(no title)",
+			pvc_case_is_demo(c) ? "  [demonstration]" : "");
 		print_variants(f, c);
 		variants += c->nvariants;
 	}
@@ -142,6 +144,7 @@ static cJSON *case_json(const pvc_case *c)
 	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
 		if (text[i].val)
 			cJSON_AddStringToObject(o, text[i].key, text[i].val);
+	cJSON_AddBoolToObject(o, "demonstration", pvc_case_is_demo(c));
 	cJSON *vs = cJSON_AddArrayToObject(o, "variants");
 	for (int k = 0; k < c->nvariants; k++) {
 		const pvc_variant *v = &c->variants[k];

@@ -2,6 +2,7 @@
  * the shape doc/pvcheck-report.schema.json describes. */
 #include <stdlib.h>
 #include <sys/wait.h>
+#include "figures.h"
 #include "output.h"
 #include "paths.h"
 #include "util.h"
@@ -50,6 +51,14 @@ static cJSON *variant_json(const pvc_result *r)
 	cJSON_AddStringToObject(o, "agreement", pvc_agreement(r));
 	if (r->internal)
 		cJSON_AddStringToObject(o, "error", r->internal);
+	if (r->v->figures && r->pv.ran) {
+		pvc_list lines = {0};
+		cJSON *fig = cJSON_AddArrayToObject(o, "figures");
+		pvc_figures_lines(r->v->figures, r->pv.out_path, PVC_MAX_FIGURES, &lines);
+		for (size_t k = 0; k < lines.n; k++)
+			cJSON_AddItemToArray(fig, cJSON_CreateString(lines.v[k]));
+		pvc_list_free(&lines);
+	}
 	cJSON_AddItemToObject(o, "pvcheck", side_json(&r->pv));
 	cJSON_AddItemToObject(o, "tsan", side_json(&r->ts));
 	cJSON_AddItemToObject(o, "pvcheck_findings", cJSON_Duplicate(r->pv.findings, 1));

@@ -8,6 +8,8 @@
 #include "results.h"
 
 void pvc_print_table(FILE *f, const pvc_report *rep);
+/* The key figures of the variants whose case names them ('figures'). */
+void pvc_print_figures(FILE *f, const pvc_report *rep);
 /* Why each disagreement happened, with the first lines of what explains it. */
 void pvc_print_details(FILE *f, const pvc_report *rep);
 

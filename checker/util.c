@@ -305,3 +305,20 @@ int pvc_usage_error(const char *cmd, const char *help, const char *msg)
 		cmd ? cmd : "", msg, (int)n, help, cmd ? cmd : "", cmd ? " " : "");
 	return 2;
 }
+
+char *pvc_temp_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = pvc_printf("%s/pvcheck-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return NULL;
+	}
+	/* Without links in it, so that the variants' directories can refuse any. */
+	char *abs = realpath(dir, NULL);
+	if (abs) {
+		free(dir);
+		dir = abs;
+	}
+	return dir;
+}

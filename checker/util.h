@@ -46,6 +46,9 @@ int pvc_create_file(const char *path, const char *s);
  * link or not a directory: for trees we build in, such as --keep DIR. */
 int pvc_mkdirs_real(const char *path);
 int pvc_rmtree(const char *path);
+/* A new directory under $TMPDIR (else /tmp), by its real path; NULL with
+ * errno on failure. */
+char *pvc_temp_dir(void);
 int pvc_is_dir(const char *path);
 int pvc_exists(const char *path);
 /* dir/name as a new string. */

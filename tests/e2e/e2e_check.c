@@ -24,6 +24,8 @@
  *     them (a deadlock was found), else 66; never by its timeout.
  *   e2e_check json FILE NVARIANTS     a pvcheck --json report
  *   e2e_check sarif FILE              a pvcheck --sarif report
+ *   e2e_check list FILE               a pvcheck list --json as lines, for scripts
+ *   e2e_check verdicts FILE           a pvcheck --json report's verdicts as lines
  */
 #define _GNU_SOURCE
 #include <cJSON.h>
@@ -521,6 +523,57 @@ static int sarif_report(const char *path)
 	return failures ? 1 : 0;
 }
 
+/* 'pvcheck list --json' as lines for a script: "case<TAB>dir<TAB>variant<TAB>
+ * expect<TAB>tsan<TAB>sources", sources separated by blanks. */
+static int list_lines(const char *path)
+{
+	cJSON *doc = load_json(path);
+	const cJSON *t, *c, *v, *s;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "topics"))
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t, "cases"))
+			cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(c, "variants")) {
+				printf("%s\t%s\t%s\t%s\t%s\t", str(c, "id"), str(c, "dir"),
+				       str(v, "name"), str(v, "expect"), str(v, "tsan"));
+				int first = 1;
+				cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(v, "sources")) {
+					printf("%s%s", first ? "" : " ", cJSON_GetStringValue(s));
+					first = 0;
+				}
+				putchar('\n');
+			}
+	cJSON_Delete(doc);
+	return failures ? 1 : 0;
+}
+
+static void words_line(const cJSON *a)
+{
+	const cJSON *w;
+	int first = 1;
+	cJSON_ArrayForEach(w, a) {
+		printf("%s%s", first ? "" : ",", cJSON_GetStringValue(w));
+		first = 0;
+	}
+	if (first)
+		fputs("clean", stdout);
+}
+
+/* 'pvcheck --json' as lines: "case<TAB>variant<TAB>pvcheck verdict<TAB>TSan
+ * verdict", each verdict's words joined by commas, "clean" when none. */
+static int verdict_lines(const char *path)
+{
+	cJSON *doc = load_json(path);
+	const cJSON *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "variants")) {
+		printf("%s\t%s\t", str(v, "case"), str(v, "variant"));
+		words_line(cJSON_GetObjectItemCaseSensitive(v, "pvcheck_verdict"));
+		putchar('\t');
+		words_line(cJSON_GetObjectItemCaseSensitive(v, "tsan_verdict"));
+		putchar('\n');
+	}
+	cJSON_Delete(doc);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "fixture"))
@@ -529,6 +582,11 @@ int main(int argc, char **argv)
 		return json_report(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "sarif"))
 		return sarif_report(argv[2]);
-	fprintf(stderr, "usage: e2e_check fixture PVCHECK SRC WORKDIR | json FILE N | sarif FILE\n");
+	if (argc == 3 && !strcmp(argv[1], "list"))
+		return list_lines(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "verdicts"))
+		return verdict_lines(argv[2]);
+	fprintf(stderr, "usage: e2e_check fixture PVCHECK SRC WORKDIR | json FILE N | sarif FILE"
+		" | list FILE | verdicts FILE\n");
 	return 2;
 }

@@ -16,9 +16,14 @@ for d in one/same two/same one/uniq; do
 	echo 'int main(void) { return 0; }' >fx/$d/buggy.c
 done
 echo '# The lesson of uniq' >fx/one/uniq/README.md
-printf '[case]\ntitle = A demonstration\n\n[measure]\nexpect = clean\n' >fx/demo/show/case.ini
-echo 'int main(void) { return 0; }' >fx/demo/show/measure.c
+printf '[case]\ntitle = A demonstration\nfigures = ^(widgets|gadgets):\n\n[measure]\nexpect = clean\n' >fx/demo/show/case.ini
+echo '#include <stdio.h>
+int main(void) { printf("preamble\nwidgets: 42 per second\nnoise\ngadgets: 7\n"); return 0; }' >fx/demo/show/measure.c
+echo '# The lesson of show' >fx/demo/show/README.md
 printf '[case]\ntitle = Broken\nbogus = 1\n\n[buggy]\nexpect = clean\n' >fx/broken/bad/case.ini
+mkdir -p fx2/bad/regex
+printf '[case]\ntitle = Bad figures\n\n[measure]\nexpect = clean\nfigures = (unclosed\n' >fx2/bad/regex/case.ini
+echo 'int main(void) { return 0; }' >fx2/bad/regex/measure.c
 
 # list
 "$pvcheck" list >list.txt 2>&1 || fail "list of the real catalogue exits $?: $(head -5 list.txt)"
@@ -32,6 +37,12 @@ grep -q '"id":[[:space:]]*"lost-update/counter"' list.json || fail "list --json 
 [ $? -eq 1 ] || fail "list with a broken case.ini does not exit 1"
 grep -q 'ERROR .*broken/bad/case.ini:3:' bad.txt || fail "list does not give the broken case.ini's file:line: $(cat bad.txt)"
 grep -q 'one/uniq .*Case one/uniq' bad.txt || fail "list of fx lacks the good cases"
+grep -q 'demo/show .*A demonstration.*\[demonstration\]' bad.txt || fail "list does not mark the demonstration"
+grep -q 'one/uniq .*\[demonstration\]' bad.txt && fail "list marks a case with [buggy] as a demonstration"
+grep -q 'demo/context-switch .*\[demonstration\]' list.txt || fail "list does not mark demo/context-switch"
+"$pvcheck" list fx2 >badre.txt 2>&1
+grep -q 'ERROR .*regex/case.ini:6: figures .(unclosed. is not an extended regular expression' badre.txt ||
+	fail "a bad figures regex is not named with its file:line: $(cat badre.txt)"
 
 # explain
 "$pvcheck" explain lost-update/counter >explain.txt 2>&1 || fail "explain lost-update/counter exits $?"
@@ -46,6 +57,29 @@ grep -q "no case 'no-such-case'" unknown.txt || fail "no clear error for an unkn
 grep -q 'ambiguous.*one/same.*two/same' ambig.txt || fail "the ambiguous error does not list the candidates: $(cat ambig.txt)"
 "$pvcheck" explain --cases fx uniq >uniq.txt 2>&1 || fail "explain of a unique bare name fails: $(cat uniq.txt)"
 grep -q 'The lesson of uniq' uniq.txt || fail "explain by bare name does not print the lesson"
+
+# explain of a demonstration runs it; --no-run does not; a case to fix is not run
+"$pvcheck" explain --cases fx demo/show >demoexp.txt 2>&1 || fail "explain of a demonstration exits $?: $(cat demoexp.txt)"
+grep -q 'The lesson of show' demoexp.txt || fail "explain of a demonstration lacks its lesson"
+grep -q '^\$ measure$' demoexp.txt || fail "explain of a demonstration does not say what it runs: $(cat demoexp.txt)"
+grep -q '^noise$' demoexp.txt && grep -q '^widgets: 42 per second$' demoexp.txt ||
+	fail "explain of a demonstration does not print its whole output: $(cat demoexp.txt)"
+grep -q 'pvcheck: clean; ThreadSanitizer: clean' demoexp.txt || fail "explain of a demonstration gives no verdicts"
+"$pvcheck" explain --cases fx --no-run demo/show >norun.txt 2>&1 || fail "explain --no-run exits $?"
+grep -q 'widgets' norun.txt && fail "explain --no-run ran the demonstration"
+grep -q '^\$ ' explain.txt && fail "explain of a case to fix ran it"
+
+# the figures under the table, and in --json
+"$pvcheck" --json figs.json fx/demo >figs.txt 2>&1 || fail "pvcheck fx/demo exits $?: $(cat figs.txt)"
+sed -n '/^Figures/,$p' figs.txt >figs.part
+grep -q '^  demo/show \[measure\]$' figs.part || fail "no figures heading for demo/show: $(cat figs.txt)"
+grep -q '^    widgets: 42 per second$' figs.part && grep -q '^    gadgets: 7$' figs.part ||
+	fail "the figures under the table lack the matching lines: $(cat figs.txt)"
+grep -Eq 'noise|preamble' figs.part && fail "the figures include lines the regex does not match"
+grep -q '"figures":' figs.json && grep -q '"widgets: 42 per second"' figs.json ||
+	fail "--json has no figures for demo/show"
+"$pvcheck" fx/one/uniq >nofigs.txt 2>&1
+grep -q '^Figures' nofigs.txt && fail "figures printed for a case that names none"
 
 # exercise: write, fail untouched, pass once fixed, build
 ex=$work/counter

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <time.h>
 
 static int ready;		/* the predicate: "result is set" */
 static int result;
@@ -21,10 +22,20 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 /*
  * Scaffolding that makes the bad interleaving certain: the producer acts
  * only after the consumer's check, and the consumer waits only after the
- * producer has signalled.  Relaxed atomics order nothing but themselves,
- * so they hide no race from the checkers (see publication/relaxed-flag).
+ * producer has signalled, or after GAP_MS if the producer cannot signal
+ * (it waits for the mutex the consumer holds).  Relaxed atomics order
+ * nothing but themselves, so they hide no race from the checkers (see
+ * publication/relaxed-flag).
  */
+#define GAP_MS 500
 static atomic_int checked, signalled;
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
 
 static void *producer(void *arg)
 {
@@ -48,8 +59,10 @@ static void *consumer(void *arg)
 		printf("consumer: not ready, going to wait\n");
 		fflush(stdout);
 		atomic_store_explicit(&checked, 1, memory_order_relaxed);
-		while (!atomic_load_explicit(&signalled, memory_order_relaxed))
-			sched_yield();		/* the gap between the check and the wait */
+		/* the gap between the check and the wait */
+		for (double end = now_ms() + GAP_MS; now_ms() < end &&
+		     !atomic_load_explicit(&signalled, memory_order_relaxed);)
+			sched_yield();
 		pthread_cond_wait(&cond, &lock);
 	}
 	printf("consumer: got result %d\n", result);

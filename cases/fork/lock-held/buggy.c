@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;	/* one line at a time */
@@ -31,15 +32,25 @@ static void log_line(const char *who, const char *what)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* Hold log_lock until main has forked, or for HOLD_MS at most: a fork that
+ * waits for the lock (as one with pthread_atfork handlers does) gets it then. */
+#define HOLD_MS 500
+
 static void *worker(void *arg)
 {
 	(void)arg;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (until.tv_nsec + HOLD_MS * 1000000L) / 1000000000L;
+	until.tv_nsec = (until.tv_nsec + HOLD_MS * 1000000L) % 1000000000L;
 	pthread_mutex_lock(&log_lock);
 	sem_post(&lock_held);
-	sem_wait(&fork_done);		/* hold the lock across main's fork() */
-	printf("[%d] worker  wrote a line while main forked\n", (int)getpid());
+	int forked = sem_timedwait(&fork_done, &until) == 0;	/* hold the lock across main's fork() */
+	printf("[%d] worker  wrote a line\n", (int)getpid());
 	fflush(stdout);
 	pthread_mutex_unlock(&log_lock);
+	if (!forked)
+		sem_wait(&fork_done);	/* the fork waited for the lock: be alive at it all the same */
 	return NULL;
 }
 

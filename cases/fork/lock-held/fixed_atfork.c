@@ -6,9 +6,9 @@
  * is then unlocked and owned by nobody, whatever the other threads were
  * doing.  Libraries with internal locks (glibc's malloc, for one) do this.
  *
- * The worker still holds the lock when main calls fork(); this time fork()
- * waits for it.  (The worker cannot hold it until after the fork as in
- * buggy.c: the fork now waits for the worker.)
+ * This is buggy.c with the handlers added and nothing else changed: the
+ * worker still holds the lock when main calls fork(), and fork() now waits
+ * for it (HOLD_MS, since the worker holds it until the fork or that long).
  *
  * usage: fixed_atfork [deadline_s]     (default 3)
  */
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;	/* one line at a time */
@@ -43,17 +44,25 @@ static void log_line(const char *who, const char *what)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* Hold log_lock until main has forked, or for HOLD_MS at most: a fork that
+ * waits for the lock (as one with pthread_atfork handlers does) gets it then. */
+#define HOLD_MS 500
+
 static void *worker(void *arg)
 {
 	(void)arg;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (until.tv_nsec + HOLD_MS * 1000000L) / 1000000000L;
+	until.tv_nsec = (until.tv_nsec + HOLD_MS * 1000000L) % 1000000000L;
 	pthread_mutex_lock(&log_lock);
 	sem_post(&lock_held);
-	usleep(20000);			/* a slow line: main calls fork() meanwhile */
-	printf("[%d] worker  wrote a line; main's fork() waited for it\n", (int)getpid());
+	int forked = sem_timedwait(&fork_done, &until) == 0;	/* hold the lock across main's fork() */
+	printf("[%d] worker  wrote a line\n", (int)getpid());
 	fflush(stdout);
 	pthread_mutex_unlock(&log_lock);
-	sem_wait(&fork_done);		/* still running at the fork, as in buggy.c */
-	log_line("worker", "goes on after the fork");
+	if (!forked)
+		sem_wait(&fork_done);	/* the fork waited for the lock: be alive at it all the same */
 	return NULL;
 }
 
