@@ -12,7 +12,7 @@
  * many trials, counts the outcomes and exits 1 if a reader that saw the
  * flag read stale data.
  *
- * usage: buggy [trials]     (default 100000)
+ * usage: buggy [trials]     (default 10000)
  */
 #include <pthread.h>
 #include <sched.h>
@@ -79,7 +79,7 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	trials = argc > 1 ? atol(argv[1]) : 100000;
+	trials = argc > 1 ? atol(argv[1]) : 10000;
 	if (trials < 1 || trials > 10000000) {
 		fprintf(stderr, "usage: %s [trials 1..10000000]\n", argv[0]);
 		return 2;

@@ -5,7 +5,7 @@
  * store and an acquire load would (C11 7.17.4).  Useful when one fence
  * covers many flags, or the check that needs ordering is rare.
  *
- * usage: fixed_fences [trials]     (default 100000)
+ * usage: fixed_fences [trials]     (default 10000)
  */
 #include <pthread.h>
 #include <sched.h>
@@ -75,7 +75,7 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	trials = argc > 1 ? atol(argv[1]) : 100000;
+	trials = argc > 1 ? atol(argv[1]) : 10000;
 	if (trials < 1 || trials > 10000000) {
 		fprintf(stderr, "usage: %s [trials 1..10000000]\n", argv[0]);
 		return 2;

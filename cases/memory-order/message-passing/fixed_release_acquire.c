@@ -7,7 +7,7 @@
  * On x86 both compile to plain movs: TSO already keeps store-store and
  * load-load order; the orders stop the compiler from swapping them.
  *
- * usage: fixed_release_acquire [trials]     (default 100000)
+ * usage: fixed_release_acquire [trials]     (default 10000)
  */
 #include <pthread.h>
 #include <sched.h>
@@ -74,7 +74,7 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	trials = argc > 1 ? atol(argv[1]) : 100000;
+	trials = argc > 1 ? atol(argv[1]) : 10000;
 	if (trials < 1 || trials > 10000000) {
 		fprintf(stderr, "usage: %s [trials 1..10000000]\n", argv[0]);
 		return 2;
