@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "out of memory\n");
 		return 2;
 	}
-	int limit_ms = 500;
+	int limit_ms = 200;
 	pthread_t tm, t[MAX_REPLICAS];
 	pthread_create(&tm, NULL, timer, &limit_ms);
 	for (long i = 0; i < n; i++)
