@@ -18,7 +18,7 @@ static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALI
 static int account_a = 1000, account_b = 1000;	/* guarded by a and b together */
 static int transfers, max_attempts;
 
-/* Wait, at most 1 ms, until the other thread has also come this far. */
+/* Wait, at most 2 ms, until the other thread has also come this far. */
 static pthread_mutex_t meet_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t meet_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long arrivals;
@@ -27,7 +27,7 @@ static void meet(void)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 1000000L;
+	until.tv_nsec += 2000000L;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
@@ -86,7 +86,11 @@ int main(int argc, char **argv)
 		printf("thread %d: %d of %d transfers in %d attempts\n", i, w[i].done, transfers,
 		       w[i].attempts);
 	printf("accounts: a = %d, b = %d (total %d)\n", account_a, account_b, account_a + account_b);
-	int ok = w[0].done == transfers && w[1].done == transfers && account_a + account_b == 2000;
+	/* Progress, not just an end: more than 6 attempts per transfer is a
+	 * livelock that a busy machine happened to break now and then. */
+	int ok = account_a + account_b == 2000;
+	for (int i = 0; i < 2; i++)
+		ok &= w[i].done == transfers && w[i].attempts <= 6 * transfers;
 	if (!ok)
 		printf("livelock: both kept stepping back for each other\n");
 	return ok ? 0 : 1;
