@@ -79,9 +79,12 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static int nreaders;
+
 static void until_another_reader_inside(void)
 {
-	for (double end = now_ms() + 2; atomic_load(&inside) < 2 && now_ms() < end;)
+	for (double end = now_ms() + 20; atomic_load(&inside) < 2 && now_ms() < end &&
+					 atomic_load(&readers_done) < nreaders - 1;)
 		usleep(50);
 }
 
@@ -125,7 +128,7 @@ static void *writer(void *arg)
 
 int main(int argc, char **argv)
 {
-	int nreaders = argc > 1 ? atoi(argv[1]) : 3;
+	nreaders = argc > 1 ? atoi(argv[1]) : 3;
 	rounds = argc > 2 ? atoi(argv[2]) : 100;
 	if (nreaders < 2 || nreaders > MAX_READERS || rounds < 10) {
 		fprintf(stderr, "usage: %s [readers 2..%d] [rounds >= 10]\n", argv[0], MAX_READERS);
