@@ -130,7 +130,10 @@ int main(int argc, char **argv)
 
 	printf("low holds the mutex for %d ms; medium computes for %d ms\n", CRITICAL_MS, medium_ms);
 	printf("high waited %.1f ms for the mutex\n", high_waited_ms);
-	if (high_waited_ms > 2 * CRITICAL_MS) {
+	/* Bounded inversion is one critical section; waiting for half of
+	 * medium's work as well means high waited for medium.  (The margin
+	 * absorbs another real-time program on the same CPU.) */
+	if (high_waited_ms > CRITICAL_MS + medium_ms / 2.0) {
 		printf("priority inversion: high waited for medium, which needs no lock\n");
 		return 1;
 	}
