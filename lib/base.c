@@ -20,8 +20,44 @@ static long futex(int *addr, int op, int val)
 	return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
 }
 
+/* Runtime locks this thread holds, and the signals that came meanwhile. */
+static __thread int held __attribute__((tls_model("initial-exec")));
+static __thread uint64_t deferred __attribute__((tls_model("initial-exec")));
+
+int pv_lock_defer_signal(int sig)
+{
+	if (!__atomic_load_n(&held, __ATOMIC_RELAXED) || sig <= 0 || sig >= 64)
+		return 0;
+	__atomic_fetch_or(&deferred, 1ull << sig, __ATOMIC_RELAXED);
+	return 1;
+}
+
+void pv_lock_held_reset(void)
+{
+	held = 0;
+}
+
+/* The last lock is let go: the deferred signals come now. */
+static __attribute__((noinline)) void raise_deferred(void)
+{
+	uint64_t sigs = __atomic_exchange_n(&deferred, 0, __ATOMIC_RELAXED);
+	pid_t pid = (pid_t)syscall(SYS_getpid), tid = (pid_t)syscall(SYS_gettid);
+	for (int sig = 1; sig < 64; sig++)
+		if (sigs & (1ull << sig))
+			syscall(SYS_tgkill, pid, tid, sig);
+}
+
 /* 0 free, 1 held, 2 held with waiters (Drepper's "Futexes are tricky"). */
+static inline void lock_wait(pv_lock *l);
+
 void pv_lock_acquire(pv_lock *l)
+{
+	__atomic_store_n(&held, held + 1, __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lock_wait(l);
+}
+
+static inline void lock_wait(pv_lock *l)
 {
 	int c = 0;
 	if (__atomic_compare_exchange_n(&l->state, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
@@ -44,6 +80,10 @@ void pv_lock_release(pv_lock *l)
 {
 	if (__atomic_exchange_n(&l->state, 0, __ATOMIC_RELEASE) == 2)
 		futex(&l->state, FUTEX_WAKE_PRIVATE, 1);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&held, held - 1, __ATOMIC_RELAXED);
+	if (PV_UNLIKELY(!held && __atomic_load_n(&deferred, __ATOMIC_RELAXED)))
+		raise_deferred();
 }
 
 void *pv_alloc(size_t n)

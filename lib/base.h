@@ -19,6 +19,14 @@ void pv_lock_release(pv_lock *l);
 /* In a fork child: the lock's holder may not exist any more. */
 static inline void pv_lock_reset(pv_lock *l) { __atomic_store_n(&l->state, 0, __ATOMIC_RELAXED); }
 
+/* A signal handler run while its thread holds a runtime lock could wait
+ * for that lock (an atomic in the handler on the variable the thread was
+ * updating): the program's handlers defer their signal until the thread
+ * holds none, as ThreadSanitizer defers signals. 1 when sig was deferred. */
+int pv_lock_defer_signal(int sig);
+/* The forking thread's locks are reset in the child: it holds none. */
+void pv_lock_held_reset(void);
+
 /* A 64-bit mix (splitmix64's finaliser) for hash tables. */
 static inline uint64_t pv_mix64(uint64_t x)
 {

@@ -282,6 +282,16 @@ void pv_dl_misuse(pv_thread *t, const char *headline, uintptr_t obj, const char 
 	t->ignore--;
 }
 
+void pv_dl_signal_unsafe(pv_thread *t, const char *call, uintptr_t pc)
+{
+	if (PV_LIKELY(!t->in_handler) || t->ignore)
+		return;
+	char note[160];
+	pv_snprintf(note, sizeof note, "%s is not async-signal-safe: the handler may have "
+		    "interrupted its thread inside it, holding its locks", call);
+	pv_dl_misuse(t, "signal-unsafe call inside of a signal handler", 0, NULL, pc, note);
+}
+
 static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintptr_t pc,
 			  const pv_held_lock *earlier)
 {
@@ -863,9 +873,14 @@ static void start_watchdog(void)
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	/* The real create: the watchdog is the runtime's, not a program thread. */
+	/* The real create: the watchdog is the runtime's, not a program thread.
+	 * It takes no signal: the program's handlers run on its own threads. */
+	sigset_t all, was;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &was);
 	if (REAL(pthread_create)(&th, &a, watchdog, NULL))
 		__atomic_store_n(&watchdog_started, 0, __ATOMIC_RELEASE);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
 	pthread_attr_destroy(&a);
 }
 

@@ -50,6 +50,10 @@ void pv_dl_thread_exit(pv_thread *t, uintptr_t pc);
  * interceptor: reported with the call's stack at pc and an optional note. */
 void pv_dl_misuse(pv_thread *t, const char *headline, uintptr_t obj, const char *kind,
 		  uintptr_t pc, const char *note);
+/* A call that is not async-signal-safe (malloc, free...), by t at pc: misuse
+ * when it is made in the handler of an asynchronous signal, which may have
+ * interrupted the same call holding its locks. */
+void pv_dl_signal_unsafe(pv_thread *t, const char *call, uintptr_t pc);
 /* Locks in [addr, addr+size) were initialised again or their memory freed. */
 void pv_dl_forget(uintptr_t addr, size_t size);
 

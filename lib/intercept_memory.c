@@ -24,11 +24,13 @@ extern void __libc_free(void *);
  * lets the program use. */
 static void *on_alloc(void *p, size_t size, uintptr_t pc)
 {
+	pv_thread *t = pv_cur();
+	if (t)
+		pv_dl_signal_unsafe(t, "malloc", pc);
 	if (!p)
 		return p;
 	size_t usable = malloc_usable_size(p);
 	pv_shadow_reset((uintptr_t)p, usable > size ? usable : size);
-	pv_thread *t = pv_cur();
 	pv_heap_add((uintptr_t)p, size, t ? t->tid : -1, t ? t->ctx : 0, pc);
 	return p;
 }
@@ -87,8 +89,10 @@ static __attribute__((noinline)) void on_free(void *p, uintptr_t pc)
 	pv_thread *t = program_thread();
 	size_t size = pv_heap_size((uintptr_t)p);
 	int mapped = size && mmapped_block(p);
-	if (t)
+	if (t) {
+		pv_dl_signal_unsafe(t, "free", pc);
 		free_check(t, p, size, !mapped, pc, CALLER_PC);
+	}
 	forget_block(t, p);
 	if (mapped)
 		pv_shadow_reset((uintptr_t)p, size);

@@ -76,6 +76,7 @@ static void after_fork_parent(void)
 
 static void after_fork_child(void)
 {
+	pv_lock_held_reset();
 	pv_thread *t = pv_cur();
 	if (!t)
 		return;

@@ -19,20 +19,78 @@ static int programs(void)
 	return !t || !t->ignore;
 }
 
-PV_INTERCEPTOR int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+/* The program's handlers, each installed behind trampoline, which defers
+ * a signal that lands while its thread holds a runtime lock (base.h). */
+static struct sigaction handlers[NSIG];
+
+static int is_function(const struct sigaction *act)
 {
-	int r = REAL(sigaction)(sig, act, old);
-	if (r == 0 && act && programs())
+	return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+}
+
+/* A fault's handler runs on the instruction that faulted, not on top of an
+ * arbitrary call: it is not an asynchronous signal's. */
+static int synchronous(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP ||
+	       sig == SIGSYS;
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc)
+{
+	if (pv_lock_defer_signal(sig))
+		return;
+	pv_thread *t = synchronous(sig) ? NULL : pv_cur();
+	if (t)
+		t->in_handler++;
+	const struct sigaction *h = &handlers[sig];
+	if (h->sa_flags & SA_SIGINFO)
+		h->sa_sigaction(sig, si, uc);
+	else if (is_function(h))
+		h->sa_handler(sig);
+	if (t)
+		t->in_handler--;
+}
+
+static int install(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig <= 0 || sig >= NSIG || !programs())
+		return REAL(sigaction)(sig, act, old);
+	struct sigaction mine, prev = handlers[sig];
+	int wrap = act && is_function(act);
+	if (wrap) {
+		handlers[sig] = *act;
+		mine = *act;
+		mine.sa_flags |= SA_SIGINFO;
+		mine.sa_sigaction = trampoline;
+	}
+	int r = REAL(sigaction)(sig, wrap ? &mine : act, old);
+	if (r) {
+		handlers[sig] = prev;
+		return r;
+	}
+	/* The program sees its own handler, not the trampoline. */
+	if (old && old->sa_sigaction == trampoline)
+		*old = prev;
+	if (act)
 		pv_dl_signal_handler(sig, act->sa_handler);
 	return r;
 }
 
+PV_INTERCEPTOR int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return install(sig, act, old);
+}
+
+/* glibc's signal(): BSD semantics, the handler stays and calls restart. */
 PV_INTERCEPTOR sighandler_t signal(int sig, sighandler_t handler)
 {
-	sighandler_t r = REAL(signal)(sig, handler);
-	if (r != SIG_ERR && programs())
-		pv_dl_signal_handler(sig, handler);
-	return r;
+	struct sigaction act = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	if (install(sig, &act, &old))
+		return SIG_ERR;
+	return old.sa_handler;
 }
 
 /* ---- the process's real-time alarm (alarm, ualarm, ITIMER_REAL) ---- */

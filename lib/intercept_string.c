@@ -15,6 +15,7 @@
 #include "access.h"
 #include "base.h"
 #include "heap.h"
+#include "deadlock.h"
 #include "intercept.h"
 #include "shadow.h"
 #include "thread.h"
@@ -373,6 +374,7 @@ PV_INTERCEPTOR char *strpbrk(const char *s, const char *accept)
  * read of s is an access of the program's. */
 static inline char *new_copy(pv_thread *t, const char *s, size_t len, uintptr_t pc)
 {
+	pv_dl_signal_unsafe(t, "malloc", pc);
 	char *p = __libc_malloc(len + 1);
 	if (!p)
 		return NULL; /* errno is ENOMEM */
