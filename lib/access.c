@@ -1,4 +1,6 @@
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "access.h"
 #include "base.h"
 #include "race.h"
@@ -55,14 +57,20 @@ static inline int cell_store(pv_cell *c, uint32_t *site, uint64_t old, uint64_t 
 }
 
 /* A cell, once its taker has written it: it holds the access that may race
- * with this one. */
+ * with this one. The taker may be slow (a page fault on its site's first
+ * touch, preemption): spin a little, then give the processor away; give up
+ * only after long (a handler that interrupted the taker itself). */
 static inline uint64_t busy_wait(const pv_cell *c)
 {
 	uint64_t m = __atomic_load_n(c, __ATOMIC_ACQUIRE);
-	for (int spins = 0; PV_UNLIKELY(m == CELL_BUSY) && spins < 1000; spins++) {
+	for (int spins = 0; PV_UNLIKELY(m == CELL_BUSY) && spins < 20000; spins++) {
+		if (spins < 128) {
 #if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
+			__builtin_ia32_pause();
 #endif
+		} else {
+			syscall(SYS_sched_yield);
+		}
 		m = __atomic_load_n(c, __ATOMIC_ACQUIRE);
 	}
 	return m;
@@ -136,8 +144,18 @@ again:;
 	else if (merge >= 0) {
 		store = merge;
 		want |= seen[merge] | PV_CELL_MERGED_BIT;
-	} else if (store < 0)
-		store = subsumed >= 0 ? subsumed : evictee(t, seen, mask, epoch, gaddr);
+	} else if (store < 0 && subsumed >= 0) {
+		store = subsumed;
+	} else if (store < 0) {
+		store = evictee(t, seen, mask, epoch, gaddr);
+		/* More threads read the granule than it has cells: each read
+		 * would push out another's and every core would write the line.
+		 * One in eight takes a cell; the loop that reads again soon has
+		 * its read remembered still. */
+		if (store >= 0 && !is_write && !PV_CELL_WRITE(seen[store]) &&
+		    PV_CELL_SLOT(seen[store]) != slot && (++t->read_evictions & 7))
+			return;
+	}
 	if (store >= 0 && !cell_store(&cells[store], &sites[store], seen[store], want, id) &&
 	    ++tries < 4)
 		goto again;
@@ -336,10 +354,14 @@ static int resident(residency *r, const pv_cell *c, uintptr_t chunk_shadow_end)
  * the free itself may lose its cell; the mark is what matters then.) */
 static inline void mark_freed(pv_cell *c, uint32_t *site, int history, uint64_t meta, uint32_t id)
 {
-	uint64_t old;
-	do
-		old = __atomic_load_n(&c[0], __ATOMIC_RELAXED);
-	while (old == CELL_BUSY || !cell_store(&c[0], &site[0], old, meta, id));
+	/* Plain stores: a free marks many granules, and an access racing with
+	 * the free itself is a use after free whatever its cell says. Empty
+	 * while its site changes, so no reader pairs the mark with an old site. */
+	if (history)
+		__atomic_store_n(&c[0], 0, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&site[0], __ATOMIC_RELAXED) != id)
+		__atomic_store_n(&site[0], id, __ATOMIC_RELAXED);
+	__atomic_store_n(&c[0], meta, __ATOMIC_RELEASE);
 	for (int i = 1; history && i < PV_SHADOW_CELLS; i++)
 		__atomic_store_n(&c[i], 0, __ATOMIC_RELAXED);
 }

@@ -36,6 +36,7 @@ typedef struct pv_thread {
 	pv_held held;         /* locks this thread holds (deadlock.c) */
 	int ignore_sync;      /* > 0: the program's synchronization is not seen (annotate.c) */
 	int in_handler;       /* > 0: running the program's handler of an asynchronous signal */
+	unsigned read_evictions; /* reads that found only other threads' reads (access.c) */
 
 	int tid;              /* T<tid> in reports; main thread is 0 */
 	char name[32];
