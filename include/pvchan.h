@@ -33,7 +33,9 @@ enum {
 /* A channel of elements of elem_size bytes holding up to capacity of them
  * (0: unbuffered, a send waits for its receiver). NULL when out of memory. */
 pv_chan *pv_chan_make(size_t elem_size, size_t capacity);
-/* Free a channel nobody uses any more. */
+/* Free a channel nobody uses any more. A rendezvous is over for both sides
+ * once either returns: the receiver of an unbuffered send may free the
+ * channel at once, though the sender has not yet returned. */
 void pv_chan_free(pv_chan *c);
 
 /* Block until the element is taken (unbuffered) or buffered. */

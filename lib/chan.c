@@ -26,6 +26,7 @@
  * its own thread, under the lock, which keeps the slot edges exact. */
 #define _GNU_SOURCE
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,9 @@ typedef struct node node;
 
 /* One waiting thread, for the length of one blocking call. */
 struct parker {
-	uint32_t seq;           /* futex word: bumped by every wake */
-	int state;              /* 0 waiting; 1 claimed: fired/result are set */
+	uint32_t seq;           /* futex word: bumped by every wake; CLAIM_DONE once
+				 * its claimer is done with it (its last write) */
+	int state;              /* 0 waiting; 1 claimed: fired/result are set; 2 awake */
 	int fired;
 	int result;
 	uint64_t key_in;        /* unbuffered: released by the sleeper */
@@ -208,6 +210,22 @@ static void dequeue(queue *q, node *n)
 	n->queued = 0;
 }
 
+#define CLAIM_DONE 0x80000000u
+
+/* The sleeper this thread claimed in its rendezvous: woken only once this
+ * thread is done with every channel, which its partner may then free. */
+static __thread parker *claimed_sleeper;
+
+static void wake_claimed(void)
+{
+	parker *p = claimed_sleeper;
+	if (!p)
+		return;
+	claimed_sleeper = NULL;
+	__atomic_or_fetch(&p->seq, CLAIM_DONE, __ATOMIC_RELEASE); /* then p may be gone */
+	futex(&p->seq, FUTEX_WAKE, 1);
+}
+
 /* Under the lock of a channel whose queue holds one of p's nodes, so p is
  * still there. */
 static void wake(parker *p)
@@ -234,14 +252,27 @@ static int claimable(const queue *q)
 	return 0;
 }
 
-/* The first sleeper of q that nobody else has claimed, now ours. */
-static node *claim(queue *q)
+static void dequeue_parker(queue *q, const parker *p)
+{
+	for (node *n = q->head, *next; n; n = next) {
+		next = n->next;
+		if (n->p == p)
+			dequeue(q, n);
+	}
+}
+
+/* The first sleeper of q, a queue of c, that nobody else has claimed, now
+ * ours. Its every node in c goes too: once woken, the sleeper does not
+ * touch c again, which the program may free as soon as the rendezvous is
+ * done. */
+static node *claim(pv_chan *c, queue *q)
 {
 	for (node *n = q->head; n; n = n->next) {
 		int zero = 0;
 		if (__atomic_compare_exchange_n(&n->p->state, &zero, 1, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE)) {
-			dequeue(q, n);
+			dequeue_parker(&c->sendq, n->p);
+			dequeue_parker(&c->recvq, n->p);
 			return n;
 		}
 	}
@@ -336,10 +367,10 @@ static void rendezvous(pv_chan *c, node *n, void *dst, const void *src)
 {
 	__tsan_acquire(&n->p->key_in);
 	copy(dst, src, c->elem_size);
-	n->p->fired = n->arm;
 	n->p->result = PV_CHAN_OK;
 	__tsan_release(&n->p->key_out);
-	wake(n->p);
+	n->p->fired = n->arm;
+	claimed_sleeper = n->p;
 }
 
 /* Do arm a of a select (the whole select's channels are locked, and are
@@ -362,7 +393,7 @@ static int perform(pv_chan_case *a, pv_chan *const *locked, size_t nlocked)
 			c->count++;
 			wake_all(&c->recvq);
 		} else {
-			node *n = claim(&c->recvq);
+			node *n = claim(c, &c->recvq);
 			if (!n)
 				return 0;
 			rendezvous(c, n, n->elem, a->elem);
@@ -383,7 +414,7 @@ static int perform(pv_chan_case *a, pv_chan *const *locked, size_t nlocked)
 		__tsan_acquire(&c->close_key);
 		a->result = PV_CHAN_CLOSED;
 	} else {
-		node *n = claim(&c->sendq);
+		node *n = claim(c, &c->sendq);
 		if (!n)
 			return 0;
 		rendezvous(c, n, a->elem, n->elem);
@@ -463,6 +494,7 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 		hook_chan = arms[i].chan;
 
 	parker *p = NULL;
+	pv_chan *gone = NULL; /* the channel that claimed us: not ours to lock again */
 	int fired;
 	lock_all(cs, ncs);
 	for (;;) {
@@ -493,20 +525,37 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 		if (pv_chan_block_end)
 			pv_chan_block_end();
 
+		/* Awake: no one may claim us from now on (state 2). Claimed
+		 * before that, the claimer took our nodes out of its channel,
+		 * which may be gone by now; only the others are left to clean. */
+		int zero = 0;
+		int claimed = !__atomic_compare_exchange_n(&p->state, &zero, 2, 0, __ATOMIC_ACQ_REL,
+							    __ATOMIC_ACQUIRE);
+		/* (Woken by another channel meanwhile, the claimer may still be
+		 * at the rendezvous: it says when it is done.) */
+		for (uint32_t now; claimed && !((now = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE)) &
+						CLAIM_DONE);)
+			futex(&p->seq, FUTEX_WAIT, now);
+		gone = claimed ? arms[p->fired].chan : NULL;
 		/* With every channel locked, nobody can be claiming p. */
-		lock_all(cs, ncs);
+		for (size_t i = 0; i < ncs; i++)
+			if (cs[i] != gone)
+				lock(cs[i]);
 		for (size_t i = 0; i < n; i++)
-			if (arms[i].chan)
+			if (arms[i].chan && arms[i].chan != gone)
 				dequeue(arms[i].dir == PV_CHAN_SEND ? &arms[i].chan->sendq
 								    : &arms[i].chan->recvq, &nodes[i]);
-		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == 1) {
+		if (claimed) {
 			__tsan_acquire(&p->key_out);
 			fired = p->fired;
 			arms[fired].result = p->result;
 			break;
 		}
 	}
-	unlock_all(cs, ncs);
+	for (size_t i = ncs; i-- > 0;)
+		if (cs[i] != gone)
+			unlock(cs[i]);
+	wake_claimed();
 	free(p);
 	if (n > SMALL) {
 		free(cs);
