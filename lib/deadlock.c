@@ -289,7 +289,7 @@ void pv_dl_signal_unsafe(pv_thread *t, const char *call, uintptr_t pc)
 	char note[160];
 	pv_snprintf(note, sizeof note, "%s is not async-signal-safe: the handler may have "
 		    "interrupted its thread inside it, holding its locks", call);
-	pv_dl_misuse(t, "signal-unsafe call inside of a signal handler", 0, NULL, pc, note);
+	pv_dl_misuse(t, PV_REPORT_SIGNAL_UNSAFE, 0, NULL, pc, note);
 }
 
 static void report_misuse(pv_thread *t, const char *headline, uintptr_t m, uintptr_t pc,

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include "base.h"
 #include "options.h"
@@ -534,12 +535,13 @@ void pv_report_open_json(void)
 		json_fd = json_open(o->json_path, 1);
 }
 
-static pv_supp_type supp_type(pv_report_kind k)
+static pv_supp_type supp_type(const pv_report *r)
 {
-	switch (k) {
+	switch (r->kind) {
 	case PV_REPORT_RACE: return PV_SUPP_RACE;
 	case PV_REPORT_THREAD_LEAK: return PV_SUPP_THREAD;
-	case PV_REPORT_API_MISUSE: return PV_SUPP_MUTEX;
+	case PV_REPORT_API_MISUSE:
+		return strcmp(r->headline, PV_REPORT_SIGNAL_UNSAFE) ? PV_SUPP_MUTEX : PV_SUPP_SIGNAL;
 	case PV_REPORT_LOCK_ORDER:
 	case PV_REPORT_DEADLOCK: return PV_SUPP_DEADLOCK;
 	default: return PV_SUPP_NTYPES;  /* a crash is never suppressed */
@@ -552,7 +554,7 @@ static int suppressed(const pv_report *r)
 {
 	const pv_stack *stacks[PV_REPORT_MAX_STACKS], *others[PV_REPORT_MAX_STACKS + PV_REPORT_MAX_THREADS];
 	const char *names[PV_REPORT_MAX_LOCS];
-	pv_supp_subject sub = { .type = supp_type(r->kind), .access = stacks, .other = others,
+	pv_supp_subject sub = { .type = supp_type(r), .access = stacks, .other = others,
 				.names = names };
 	for (int i = 0; i < r->nstacks; i++) {
 		if (r->kind == PV_REPORT_RACE)

@@ -18,6 +18,9 @@ typedef enum {
 	PV_REPORT_THREAD_LEAK, /* at exit: a joinable thread finished and was never joined */
 } pv_report_kind;
 
+/* The headline of a signal-unsafe call in a handler (api-misuse; the
+ * suppression type signal: matches it). */
+#define PV_REPORT_SIGNAL_UNSAFE "signal-unsafe call inside of a signal handler"
 #define PV_REPORT_MAX_STACKS 8
 #define PV_REPORT_MAX_THREADS 8
 #define PV_REPORT_MAX_LOCS 4

@@ -14,7 +14,7 @@ typedef enum {
 	PV_SUPP_THREAD,      /* thread leaks: the thread's creation */
 	PV_SUPP_MUTEX,       /* api misuse */
 	PV_SUPP_DEADLOCK,    /* lock-order inversions and deadlocks */
-	PV_SUPP_SIGNAL,      /* read for compatibility: pvcheck makes no signal reports */
+	PV_SUPP_SIGNAL,      /* signal-unsafe calls in signal handlers */
 	PV_SUPP_LIB,         /* called_from_lib: a race whose access that library made */
 	PV_SUPP_NTYPES,
 } pv_supp_type;

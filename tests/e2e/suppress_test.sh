@@ -14,6 +14,7 @@ build race race_global_ww.c
 build leak leak_threads.c
 build misuse misuse_unlock_unlocked.c
 build order dl_lock_order.c
+build unsafe misuse_signal_unsafe_malloc.c
 "$pvcheck" cc --tsan -o race.tsan "$fixtures/race_global_ww.c" || fail "cannot build race.tsan"
 
 # run NAME PROG SUPPRESSIONS-LINES...: PROG under PVCHECK_OPTIONS=suppressions=NAME.supp
@@ -68,6 +69,10 @@ run deadlock order 'deadlock:ab'
 suppressed deadlock deadlock:ab 1
 run signal race 'signal:writer'
 reported signal
+run unsafe unsafe 'signal:on_usr1'
+suppressed unsafe signal:on_usr1 1
+run unsafe_mutex unsafe 'mutex:on_usr1'
+reported unsafe_mutex
 
 # A bad line ends the program at its start, naming file and line.
 run bad race 'race:writer' 'racy:writer'
