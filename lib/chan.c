@@ -212,6 +212,12 @@ static void dequeue(queue *q, node *n)
 
 #define CLAIM_DONE 0x80000000u
 
+static void park(uint32_t *word, uint32_t seen)
+{
+	if (!pv_chan_park || !pv_chan_park(word, seen))
+		futex(word, FUTEX_WAIT, seen);
+}
+
 /* The sleeper this thread claimed in its rendezvous: woken only once this
  * thread is done with every channel, which its partner may then free. */
 static __thread parker *claimed_sleeper;
@@ -224,6 +230,8 @@ static void wake_claimed(void)
 	claimed_sleeper = NULL;
 	__atomic_or_fetch(&p->seq, CLAIM_DONE, __ATOMIC_RELEASE); /* then p may be gone */
 	futex(&p->seq, FUTEX_WAKE, 1);
+	if (pv_chan_unpark)
+		pv_chan_unpark(&p->seq);
 }
 
 /* Under the lock of a channel whose queue holds one of p's nodes, so p is
@@ -232,6 +240,8 @@ static void wake(parker *p)
 {
 	__atomic_add_fetch(&p->seq, 1, __ATOMIC_RELEASE);
 	futex(&p->seq, FUTEX_WAKE, 1);
+	if (pv_chan_unpark)
+		pv_chan_unpark(&p->seq);
 }
 
 /* Something changed: every sleeper of q retries. */
@@ -492,6 +502,8 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 	const void *hook_chan = NULL;
 	for (size_t i = 0; i < n && !hook_chan; i++)
 		hook_chan = arms[i].chan;
+	if (pv_chan_point)
+		pv_chan_point(hook_chan, hook_dir);
 
 	parker *p = NULL;
 	pv_chan *gone = NULL; /* the channel that claimed us: not ours to lock again */
@@ -521,7 +533,7 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 		if (pv_chan_block_begin)
 			pv_chan_block_begin(hook_chan, hook_dir);
 		while (__atomic_load_n(&p->seq, __ATOMIC_ACQUIRE) == seq)
-			futex(&p->seq, FUTEX_WAIT, seq);
+			park(&p->seq, seq);
 		if (pv_chan_block_end)
 			pv_chan_block_end();
 
@@ -535,7 +547,7 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 		 * at the rendezvous: it says when it is done.) */
 		for (uint32_t now; claimed && !((now = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE)) &
 						CLAIM_DONE);)
-			futex(&p->seq, FUTEX_WAIT, now);
+			park(&p->seq, now);
 		gone = claimed ? arms[p->fired].chan : NULL;
 		/* With every channel locked, nobody can be claiming p. */
 		for (size_t i = 0; i < ncs; i++)

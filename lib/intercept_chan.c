@@ -7,6 +7,7 @@
 #include "deadlock.h"
 #include "intercept.h"
 #include "pvchan.h"
+#include "schedule.h"
 #include "thread.h"
 
 /* Programs that use no channel do not link the library. */
@@ -27,8 +28,9 @@ void pv_chan_misuse(const char *what, const void *chan)
 			     "pvchan aborts the program, as Go panics");
 }
 
-/* Whether this thread's current wait was announced (ignore may change). */
-static __thread int announced;
+/* Whether this thread's current wait was announced (ignore may change),
+ * and whether it waits in the scheduler. */
+static __thread int announced, parked;
 
 void pv_chan_block_begin(const void *chan, int dir)
 {
@@ -40,8 +42,10 @@ void pv_chan_block_begin(const void *chan, int dir)
 					       : PV_WAIT_CHAN_SELECT;
 	pv_dl_wait_begin(t, k, (uintptr_t)chan, program_pc(CALLER_PC));
 	announced = 1;
-	/* The library sleeps on a futex of its own: the kernel's wait. */
-	if (PV_UNLIKELY(pv_sched_active))
+	/* A thread under control waits in the scheduler (pv_chan_park); any
+	 * other sleeps on the library's futex: the kernel's wait. */
+	parked = PV_UNLIKELY(pv_sched_active) && pv_sched_controls();
+	if (PV_UNLIKELY(pv_sched_active) && !parked)
 		pv_sched_leave(t);
 }
 
@@ -51,7 +55,34 @@ void pv_chan_block_end(void)
 	if (!announced || !t)
 		return;
 	announced = 0;
-	if (PV_UNLIKELY(pv_sched_active))
+	if (PV_UNLIKELY(pv_sched_active) && !parked)
 		pv_sched_enter(t);
+	parked = 0;
 	pv_dl_wait_end(t);
+}
+
+/* Under control, channel operations are scheduling points and their waits
+ * are modelled: who wakes whom follows the schedule, not the kernel. */
+void pv_chan_point(const void *chan, int dir)
+{
+	pv_thread *t = pv_cur();
+	if (PV_UNLIKELY(pv_sched_active) && t && pv_sched_controls())
+		pv_sched_point(t, dir == PV_CHAN_SEND ? "send" : dir == PV_CHAN_RECV ? "recv" : "select",
+			       (uintptr_t)chan, program_pc(CALLER_PC));
+}
+
+int pv_chan_park(uint32_t *word, uint32_t seen)
+{
+	pv_thread *t = pv_cur();
+	if (!parked || !t || !pv_sched_controls())
+		return 0;
+	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == seen)
+		pv_sched_block(t, (uintptr_t)word, 0);
+	return 1;
+}
+
+void pv_chan_unpark(uint32_t *word)
+{
+	if (PV_UNLIKELY(pv_sched_active))
+		pv_sched_wake((uintptr_t)word, 1);
 }

@@ -10,7 +10,8 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 
-for f in lost_update lost_update_fixed if_not_while while_fixed three_withdraw spurious_if lock_order; do
+for f in lost_update lost_update_fixed if_not_while while_fixed three_withdraw spurious_if lock_order \
+	chan_order chan_asleep; do
 	"$pvcheck" cc -o $f "$fixtures/$f.c" || fail "pvcheck cc $f"
 done
 
@@ -80,6 +81,26 @@ else
 	ms=$((($(date +%s%N) - start) / 1000000))
 	[ $ms -lt 8000 ] || fail "lock_order: 10 deadlocked replays took $ms ms: not seen at once"
 fi
+
+# Channels: who receives first is the schedule's, the same for a seed every
+# time and not the same for every seed; a channel deadlock is seen at once.
+orders=
+for seed in 1 2 3 4 5 6 7 8; do
+	"$pvcheck" run --replay $seed --strategy random -- ./chan_order >order.$seed 2>/dev/null ||
+		fail "chan_order: seed $seed failed"
+	for i in 1 2 3; do
+		"$pvcheck" run --replay $seed --strategy random -- ./chan_order 2>/dev/null |
+			cmp -s - order.$seed || fail "chan_order: seed $seed received in another order on replay $i"
+	done
+	orders="$orders$(cat order.$seed)
+"
+done
+[ "$(sort -u <<<"$orders" | grep -c .)" -gt 1 ] || fail "chan_order: 8 seeds, one order of receipt"
+start=$(date +%s%N)
+"$pvcheck" run --replay 1 --strategy random -- ./chan_asleep >/dev/null 2>asleep.err
+[ $? -eq 67 ] && grep -q 'deadlock' asleep.err || fail "chan_asleep: no deadlock reported: $(tail -3 asleep.err)"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ $ms -lt 900 ] || fail "chan_asleep: the deadlock took $ms ms: the watchdog's, not seen at once"
 
 # Bad arguments are named.
 "$pvcheck" run --explore 10 --strategy pct:0 -- ./lost_update >/dev/null 2>bad.err
