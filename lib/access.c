@@ -148,12 +148,15 @@ again:;
 		store = subsumed;
 	} else if (store < 0) {
 		store = evictee(t, seen, mask, epoch, gaddr);
-		/* More threads read the granule than it has cells: each read
-		 * would push out another's and every core would write the line.
-		 * One in eight takes a cell; the loop that reads again soon has
-		 * its read remembered still. */
+		/* More threads read the granule at once than it has cells: each
+		 * read would push out another's and every core would write the
+		 * line. One in eight takes a cell; the loop that reads again soon
+		 * has its read remembered still. (A read this one is ordered
+		 * after tells nothing more: it goes at once.) */
 		if (store >= 0 && !is_write && !PV_CELL_WRITE(seen[store]) &&
-		    PV_CELL_SLOT(seen[store]) != slot && (++t->read_evictions & 7))
+		    PV_CELL_SLOT(seen[store]) != slot &&
+		    !pv_vc_covers(&t->vc, PV_CELL_SLOT(seen[store]), PV_CELL_EPOCH(seen[store])) &&
+		    (++t->read_evictions & 7))
 			return;
 	}
 	if (store >= 0 && !cell_store(&cells[store], &sites[store], seen[store], want, id) &&
