@@ -21,26 +21,12 @@
 #include "verdict.h"
 #include "util.h"
 
-/* A value for PVCHECK_OPTIONS that no separator in it can split: "..." with
- * '"' and '\\' escaped (lib/options.c). */
-static char *option_quote(const char *v)
-{
-	pvc_buf b = {0};
-	pvc_buf_puts(&b, "\"");
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			pvc_buf_add(&b, "\\", 1);
-		pvc_buf_add(&b, v, 1);
-	}
-	pvc_buf_puts(&b, "\"");
-	return b.s;
-}
 
 char *pvc_runtime_options(const char *json_path, const char *suppressions)
 {
 	const char *user = getenv("PVCHECK_OPTIONS");
-	char *q = option_quote(json_path);
-	char *sq = suppressions ? option_quote(suppressions) : NULL;
+	char *q = pvc_option_quote(json_path);
+	char *sq = suppressions ? pvc_option_quote(suppressions) : NULL;
 	char *s = pvc_printf("PVCHECK_OPTIONS=%s%sjson=%s:exitcode=0%s%s", user && *user ? user : "",
 			     user && *user ? ":" : "", q, sq ? ":suppressions=" : "", sq ? sq : "");
 	free(q);

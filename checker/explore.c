@@ -38,23 +38,11 @@ char *pvc_strategy_for(const char *s, long steps)
 	return pvc_printf("%s:%ld", s[3] ? s : "pct:3", k);
 }
 
-static char *quoted(const char *v)
-{
-	pvc_buf b = {0};
-	pvc_buf_puts(&b, "\"");
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			pvc_buf_add(&b, "\\", 1);
-		pvc_buf_add(&b, v, 1);
-	}
-	pvc_buf_puts(&b, "\"");
-	return b.s;
-}
 
 char *pvc_sched_env(const char *base_env, const char *strategy, unsigned long long seed,
 		    int spurious, const char *log, int trace)
 {
-	char *q = quoted(strategy), *lq = quoted(log);
+	char *q = pvc_option_quote(strategy), *lq = pvc_option_quote(log);
 	char *s = pvc_printf("%s:sched=%s:sched_seed=%llu:sched_spurious=%d:sched_log=%s:sched_trace=%d",
 			     base_env, q, seed, spurious, lq, trace);
 	free(q);

@@ -322,3 +322,16 @@ char *pvc_temp_dir(void)
 	}
 	return dir;
 }
+
+char *pvc_option_quote(const char *v)
+{
+	pvc_buf b = {0};
+	pvc_buf_puts(&b, "\"");
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			pvc_buf_add(&b, "\\", 1);
+		pvc_buf_add(&b, v, 1);
+	}
+	pvc_buf_puts(&b, "\"");
+	return b.s;
+}

@@ -24,6 +24,9 @@ char *pvc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void pvc_buf_add(pvc_buf *b, const char *s, size_t n);
 void pvc_buf_puts(pvc_buf *b, const char *s);
+/* A value for PVCHECK_OPTIONS that no separator in it can split: "..." with
+ * '"' and '\\' escaped (lib/options.c). */
+char *pvc_option_quote(const char *v);
 void pvc_buf_printf(pvc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pvc_buf_free(pvc_buf *b);
 
