@@ -47,8 +47,19 @@ static int evictee(const pv_thread *t, const uint64_t *seen, unsigned mask, uint
  * 0 when another thread changed the cell first. */
 static inline int cell_store(pv_cell *c, uint32_t *site, uint64_t old, uint64_t meta, uint32_t id)
 {
-	if (__atomic_load_n(site, __ATOMIC_RELAXED) == id)
+	if (__atomic_load_n(site, __ATOMIC_RELAXED) == id) {
+		/* The thread's own access at the same site, grown or renewed (a
+		 * loop over bytes): a plain store. Another thread that took the
+		 * cell meanwhile either stores after it, or has left its site
+		 * beside this kind: the cell is then given up. */
+		if (old && PV_CELL_SLOT(old) == PV_CELL_SLOT(meta) && old != CELL_BUSY) {
+			__atomic_store_n(c, meta, __ATOMIC_RELEASE);
+			if (PV_UNLIKELY(__atomic_load_n(site, __ATOMIC_ACQUIRE) != id))
+				__atomic_compare_exchange_n(c, &meta, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			return 1;
+		}
 		return __atomic_compare_exchange_n(c, &old, meta, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
 	if (!__atomic_compare_exchange_n(c, &old, CELL_BUSY, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return 0;
 	__atomic_store_n(site, id, __ATOMIC_RELAXED);
