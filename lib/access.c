@@ -101,11 +101,13 @@ static int site_of(const pv_cell *c, const uint32_t *site, uint64_t m, uint64_t 
 /* The rest of the check, out of line: compare with every cell, report
  * races, remember the access. */
 static __attribute__((noinline)) void
-access_slow(pv_thread *t, pv_cell *cells, uintptr_t addr, unsigned mask, int is_write,
-	    int is_atomic, uintptr_t pc, uint64_t want)
+access_slow(pv_thread *t, uintptr_t addr, unsigned mask, int kind, uintptr_t pc)
 {
+	const int is_write = kind & 1, is_atomic = kind >> 1;
+	pv_cell *cells = pv_shadow_cells(addr);
 	const uint32_t slot = t->slot;
 	const pv_epoch epoch = pv_thread_epoch(t);
+	uint64_t want = PV_CELL_MAKE(mask, is_write, is_atomic, slot, epoch);
 	const uintptr_t gaddr = addr & ~(uintptr_t)(PV_GRANULE - 1);
 	uint32_t *sites = pv_shadow_sites(cells, addr);
 	const uint32_t id = pv_site_intern(pv_access_ctx(t, pc));
@@ -185,17 +187,21 @@ static inline __attribute__((always_inline)) void
 access_granule(pv_thread *t, uintptr_t addr, unsigned mask, int is_write, int is_atomic,
 	       uintptr_t pc)
 {
-	pv_cell *cells = pv_shadow_cells(addr);
-	const uint64_t want = PV_CELL_MAKE(mask, is_write, is_atomic, t->slot, pv_thread_epoch(t));
-	const uint64_t write_bit = PV_CELL_MAKE(0, 1, 0, 0, 0);
-	for (int i = 0; i < PV_SHADOW_CELLS; i++) {
-		uint64_t m = __atomic_load_n(&cells[i], __ATOMIC_RELAXED);
-		uint64_t d = m ^ want;
-		if ((!(d & ~(KIND_BITS & ~write_bit)) && !(want & ~m & 0xff)) ||
-		    (d == write_bit && (m & write_bit)))
-			return;
+	/* Nothing but the check itself here, and a tail call: no registers to
+	 * save on the way. Shadow not mapped yet is the slow path's. */
+	pv_cell *cells = pv_shadow_cells_mapped(addr);
+	if (PV_LIKELY(cells)) {
+		const uint64_t want = PV_CELL_MAKE(mask, is_write, is_atomic, t->slot, pv_thread_epoch(t));
+		const uint64_t write_bit = PV_CELL_MAKE(0, 1, 0, 0, 0);
+		for (int i = 0; i < PV_SHADOW_CELLS; i++) {
+			uint64_t m = __atomic_load_n(&cells[i], __ATOMIC_RELAXED);
+			uint64_t d = m ^ want;
+			if ((!(d & ~(KIND_BITS & ~write_bit)) && !(want & ~m & 0xff)) ||
+			    (d == write_bit && (m & write_bit)))
+				return;
+		}
 	}
-	access_slow(t, cells, addr, mask, is_write, is_atomic, pc, want);
+	access_slow(t, addr, mask, is_write | is_atomic << 1, pc);
 }
 
 /* Accesses the thread does not check now (inside the runtime, or left out
@@ -224,6 +230,13 @@ access_span(pv_thread *t, uintptr_t addr, size_t size, int is_write, uintptr_t p
 		addr += n;
 		size -= n;
 	}
+}
+
+/* An access across granules: out of the entry points' way. */
+static __attribute__((noinline)) void access_straddling(pv_thread *t, uintptr_t addr, size_t size,
+							 int is_write, uintptr_t pc)
+{
+	access_span(t, addr, size, is_write, pc);
 }
 
 void pv_access_range(pv_thread *t, uintptr_t addr, size_t size, int is_write,
@@ -260,7 +273,7 @@ access_at(uintptr_t a, unsigned size, int is_write, uintptr_t pc)
 	if (PV_LIKELY(off + size <= PV_GRANULE))
 		access_granule(t, a, PV_CELL_BYTES(off, size), is_write, 0, pc);
 	else
-		access_span(t, a, size, is_write, pc);
+		access_straddling(t, a, size, is_write, pc);
 }
 
 #define ACCESS_ENTRIES(N)                                                                    \

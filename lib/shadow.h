@@ -53,8 +53,18 @@ typedef uint64_t pv_cell;
 	(PV_SHADOW_CELL_BYTES + PV_SHADOW_CHUNK_GRANULES * PV_SHADOW_CELLS * sizeof(uint32_t))
 
 /* The chunk table, read inline on every access; only shadow.c writes it. */
-extern pv_cell **pv_shadow_chunks;
+extern pv_cell **pv_shadow_chunks __attribute__((visibility("hidden")));
 pv_cell *pv_shadow_cells_slow(uintptr_t addr);
+
+/* The cells of the granule holding addr, or NULL when its chunk has no
+ * shadow yet (or addr is outside user space). */
+static inline pv_cell *pv_shadow_cells_mapped(uintptr_t addr)
+{
+	pv_cell *c = addr >> PV_SHADOW_ADDR_BITS ? 0 :
+		__atomic_load_n(&pv_shadow_chunks[addr >> PV_SHADOW_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+	return c ? c + ((addr & ((1ul << PV_SHADOW_CHUNK_SHIFT) - 1)) / PV_GRANULE) * PV_SHADOW_CELLS
+		 : c;
+}
 
 /* The cells of the granule holding addr, mapping shadow on first use. */
 static inline pv_cell *pv_shadow_cells(uintptr_t addr)
