@@ -107,17 +107,32 @@ static pv_lock *wide_lock(const volatile void *a)
 	}                                                                                 \
 	DEFINE_CAS(N, T)
 
+/* The operation runs under the atomic's sync object lock, between its
+ * release and its acquire (sync.h). */
 #define DEFINE_RMW(N, T, name, op)                                                        \
+	typedef struct {                                                                  \
+		volatile T *a;                                                            \
+		T v, old;                                                                 \
+	} rmw_args_##N##_##name;                                                          \
+	static void rmw_##N##_##name(void *p)                                             \
+	{                                                                                 \
+		rmw_args_##N##_##name *x = p;                                             \
+		volatile T *a = x->a;                                                     \
+		T v = x->v;                                                               \
+		x->old = op;                                                              \
+	}                                                                                 \
 	T __tsan_atomic##N##_##name(volatile T *a, T v, int mo)                           \
 	{                                                                                 \
 		SCHED(a, 2);                                                              \
 		pv_thread *t = enter();                                                   \
-		if (t)                                                                    \
-			before_write(t, (uintptr_t)a, sizeof(T), mo, PC);                 \
-		T old = op;                                                               \
-		if (t)                                                                    \
-			after_read(t, (uintptr_t)a, mo);                                  \
-		return old;                                                               \
+		if (!t)                                                                   \
+			return op;                                                        \
+		record(t, (uintptr_t)a, sizeof(T), 1, PC);                                \
+		rmw_args_##N##_##name x = { a, v, 0 };                                    \
+		pv_sync_rmw(t, (uintptr_t)a, &(pv_sync_order){ releases(mo), acquires(mo),       \
+			    t->has_fence_rel ? &t->fence_rel : NULL, &t->fence_acq },             \
+			    rmw_##N##_##name, &x);                                        \
+		return x.old;                                                             \
 	}
 
 #define DEFINE_CAS(N, T)                                                                  \

@@ -129,6 +129,38 @@ void pv_sync_peek_clock(uintptr_t addr, pv_vc *into)
 	pv_lock_release(&b->lock);
 }
 
+void pv_sync_rmw(pv_thread *t, uintptr_t addr, const pv_sync_order *o, void (*op)(void *), void *arg)
+{
+	pv_key k;
+	if (shared_key(addr, PV_CLOCK_MAIN, &k)) {
+		if (o->rel)
+			pv_sync_release(t, addr, PV_CLOCK_MAIN);
+		else if (o->lend)
+			pv_sync_release_clock(addr, o->lend);
+		op(arg);
+		if (o->acq)
+			pv_sync_acquire(t, addr, PV_CLOCK_MAIN);
+		else if (o->peek)
+			pv_sync_peek_clock(addr, o->peek);
+		return;
+	}
+	bucket *b = bucket_of(addr);
+	pv_lock_acquire(&b->lock);
+	sync_obj *s = o->rel || o->lend ? find_or_create(b, addr) : find(b, addr);
+	if (o->rel)
+		pv_vc_join(&s->clock[PV_CLOCK_MAIN], &t->vc);
+	else if (o->lend)
+		pv_vc_join(&s->clock[PV_CLOCK_MAIN], o->lend);
+	op(arg);
+	if (s && o->acq)
+		pv_vc_join(&t->vc, &s->clock[PV_CLOCK_MAIN]);
+	else if (s && o->peek)
+		pv_vc_join(o->peek, &s->clock[PV_CLOCK_MAIN]);
+	pv_lock_release(&b->lock);
+	if (o->rel)
+		pv_thread_tick(t);
+}
+
 /* Objects forgotten so far: a thread's memory of the kinds it set is good
  * while this stays the same. */
 static uint64_t forgotten;

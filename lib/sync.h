@@ -21,6 +21,18 @@ void pv_sync_release(pv_thread *t, uintptr_t addr, pv_sync_clock which);
 void pv_sync_release_clock(uintptr_t addr, const pv_vc *c);
 /* into |= sync(addr).main, if addr has a sync object. */
 void pv_sync_peek_clock(uintptr_t addr, pv_vc *into);
+/* One atomic read-modify-write on addr by t, op(arg) run between its
+ * release and its acquire under the object's lock, as ThreadSanitizer's:
+ * the operations on one atomic are then ordered as their clocks meet, with
+ * one lock for both. rel: t's clock is released (its epoch then advances),
+ * else lend (a release fence's clock) if not NULL; acq: t acquires, else
+ * peek takes the clock (for a later acquire fence) if not NULL. */
+typedef struct {
+	int rel, acq;
+	const pv_vc *lend;
+	pv_vc *peek;
+} pv_sync_order;
+void pv_sync_rmw(pv_thread *t, uintptr_t addr, const pv_sync_order *o, void (*op)(void *), void *arg);
 /* What the program uses the object at addr as, for race reports on its
  * memory: "mutex", "condition variable"... (a string literal, kept). */
 void pv_sync_set_kind(uintptr_t addr, const char *kind);
