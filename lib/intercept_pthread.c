@@ -289,7 +289,7 @@ PV_INTERCEPTOR int pthread_create(pthread_t *th, const pthread_attr_t *attr, voi
 		pv_thread_abandon(t);
 	} else {
 		/* Set here too: the parent may join before the child runs. */
-		t->pthread = *th;
+		pv_thread_set_pthread(t, *th);
 		wait_started(&s);
 	}
 	parent->ignore--;

@@ -110,7 +110,7 @@ pv_thread *pv_thread_init_main(void)
 	pv_vc_set(&t->vc, t->slot, t->first_epoch);
 	t->ignore++;
 	stack_bounds(t, pthread_self());
-	t->pthread = pthread_self();
+	pv_thread_set_pthread(t, pthread_self());
 	t->os_tid = gettid();
 	t->ignore--;
 	pv_cur_thread = t;
@@ -135,7 +135,7 @@ void pv_thread_start(pv_thread *t, pthread_t self)
 {
 	t->ignore++;
 	pv_cur_thread = t;
-	t->pthread = self;
+	pv_thread_set_pthread(t, self);
 	t->os_tid = gettid();
 	stack_bounds(t, self);
 	/* The stack may have been a dead thread's: its history is not ours. */
@@ -272,27 +272,56 @@ int pv_thread_running(const pv_thread *except)
 	return n;
 }
 
+/* Threads by pthread_t, newest first in each chain (a pthread_t is reused
+ * once its thread is joined): a join looks at few, not at every thread the
+ * program ever had. Under reg_lock. */
+#define BY_PTHREAD 4096
+static pv_thread *by_pthread[BY_PTHREAD];
+static int by_pthread_stale; /* a thread's pthread_t changed: scan everything */
+
+static pv_thread **chain_of(pthread_t p)
+{
+	return &by_pthread[(pv_mix64((uint64_t)p) >> 20) % BY_PTHREAD];
+}
+
+void pv_thread_set_pthread(pv_thread *t, pthread_t p)
+{
+	pv_lock_acquire(&reg_lock);
+	t->pthread = p;
+	if (!t->hashed) {
+		t->hashed = p;
+		pv_thread **c = chain_of(p);
+		t->next_same = *c;
+		*c = t;
+	} else if (t->hashed != p) {
+		by_pthread_stale = 1;
+	}
+	pv_lock_release(&reg_lock);
+}
+
+/* The newest thread of p that satisfies live (or any, live 0). Under reg_lock. */
+static pv_thread *find_by_pthread(pthread_t p, int live)
+{
+	int stale = by_pthread_stale;
+	for (pv_thread *t = stale ? all_threads : *chain_of(p); t; t = stale ? t->next : t->next_same)
+		if (t->pthread == p &&
+		    (!live || (!t->joined && !(t->detached && t->state == PV_THREAD_FINISHED))))
+			return t;
+	return NULL;
+}
+
 pv_thread *pv_thread_by_pthread(pthread_t p)
 {
-	pv_thread *found = NULL;
 	pv_lock_acquire(&reg_lock);
-	/* Newest first: a pthread_t is reused once its thread is joined. */
-	for (pv_thread *t = all_threads; t; t = t->next)
-		if (t->pthread == p && !t->joined && !(t->detached && t->state == PV_THREAD_FINISHED)) {
-			found = t;
-			break;
-		}
+	pv_thread *found = find_by_pthread(p, 1);
 	pv_lock_release(&reg_lock);
 	return found;
 }
 
 pv_thread *pv_thread_last_by_pthread(pthread_t p)
 {
-	pv_thread *found = NULL;
 	pv_lock_acquire(&reg_lock);
-	for (pv_thread *t = all_threads; t && !found; t = t->next)
-		if (t->pthread == p)
-			found = t;
+	pv_thread *found = find_by_pthread(p, 0);
 	pv_lock_release(&reg_lock);
 	return found;
 }
@@ -396,7 +425,7 @@ void pv_thread_fork_child(pv_thread *self)
 		t->state = PV_THREAD_FINISHED;
 		t->joined = 1;
 	}
-	self->pthread = pthread_self();
+	pv_thread_set_pthread(self, pthread_self());
 	nrunning = 1;
 	/* The parent goes on in its slot: the child needs its own. Local free
 	 * slots may be in use by the parent's threads. */

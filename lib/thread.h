@@ -50,6 +50,8 @@ typedef struct pv_thread {
 	int detached, joined;
 	struct pv_thread *prev_in_slot; /* earlier occupant of the slot */
 	struct pv_thread *next;         /* registry list */
+	struct pv_thread *next_same;    /* the registry by pthread_t (thread.c) */
+	pthread_t hashed;               /* the pthread_t it is filed under, or 0 */
 	struct pv_sched_thread *sched;  /* the scheduler's record (sched.c), NULL when off */
 
 	/* The locks held in each epoch, for race reports (pv_thread_held_*). */
@@ -100,6 +102,8 @@ int pv_thread_leaked(pv_thread **out, int max);
 int pv_thread_running(const pv_thread *except);
 
 pv_thread *pv_thread_by_pthread(pthread_t p);
+/* t is the thread of p (the creator and the thread itself both say so). */
+void pv_thread_set_pthread(pv_thread *t, pthread_t p);
 /* The newest thread that had p, joined or detached or not (misuse checks). */
 pv_thread *pv_thread_last_by_pthread(pthread_t p);
 pv_thread *pv_thread_by_tid(int tid);
