@@ -161,6 +161,33 @@ static void test_concurrent_lookup(void)
 	(void)unknown;
 }
 
+/* Threads are found by pthread_t: the live one, the newest when a value
+ * is reused after a join, and none once joined. */
+static void test_by_pthread(void)
+{
+	pv_thread *main_t = pv_thread_init_main();
+	pv_thread *a = pv_thread_create(main_t, 0, 0), *b = pv_thread_create(main_t, 0, 0);
+	pthread_t pa = (pthread_t)0x7000a000, pb = (pthread_t)0x7000b000;
+	pv_thread_set_pthread(a, pa);
+	pv_thread_set_pthread(b, pb);
+	pv_thread_set_pthread(a, pa); /* the thread says so too */
+	CU_ASSERT_PTR_EQUAL(pv_thread_by_pthread(pa), a);
+	CU_ASSERT_PTR_EQUAL(pv_thread_by_pthread(pb), b);
+	CU_ASSERT_PTR_NULL(pv_thread_by_pthread((pthread_t)0x7000c000));
+	/* Many threads, none of them these: still found. */
+	for (int i = 0; i < 3000; i++)
+		pv_thread_set_pthread(pv_thread_create(main_t, 0, 0), (pthread_t)(0x10000000ul + 64ul * i));
+	CU_ASSERT_PTR_EQUAL(pv_thread_by_pthread(pa), a);
+	pv_thread_finish(a);
+	pv_thread_join(main_t, a);
+	CU_ASSERT_PTR_NULL(pv_thread_by_pthread(pa));
+	CU_ASSERT_PTR_EQUAL(pv_thread_last_by_pthread(pa), a);
+	pv_thread *c = pv_thread_create(main_t, 0, 0);
+	pv_thread_set_pthread(c, pa); /* glibc reuses a joined thread's descriptor */
+	CU_ASSERT_PTR_EQUAL(pv_thread_by_pthread(pa), c);
+	CU_ASSERT_PTR_EQUAL(pv_thread_last_by_pthread(pa), c);
+}
+
 const char *pv_suite_name = "thread";
 const pv_test pv_tests[] = {
 	{ "a thread that never locked held nothing", test_never_locked },
@@ -168,5 +195,6 @@ const pv_test pv_tests[] = {
 	{ "more locks than kept are counted", test_many_locks_counted },
 	{ "an overwritten epoch is unknown", test_overwritten_is_unknown },
 	{ "lookups while the owner locks", test_concurrent_lookup },
+	{ "threads by pthread_t", test_by_pthread },
 	{ NULL, NULL },
 };
