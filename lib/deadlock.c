@@ -168,9 +168,22 @@ static void emit(pv_report *r)
 	pv_free(r);
 }
 
+/* What the program printed and its stdio still buffers is its own: shown,
+ * unless a deadlocked thread holds the stream (it would wait for ever). */
+static void flush_program_output(void)
+{
+	FILE *streams[] = { stdout, stderr };
+	for (int i = 0; i < 2; i++)
+		if (!ftrylockfile(streams[i])) {
+			fflush_unlocked(streams[i]);
+			funlockfile(streams[i]);
+		}
+}
+
 /* The program can never go on: say so, and end it. */
 static void __attribute__((noreturn)) end_deadlocked(pv_report *r)
 {
+	flush_program_output();
 	emit(r);
 	pv_report_summary();
 	pv_dprintf(2, "pvcheck: the program is deadlocked; ending it with status %d\n",

@@ -22,6 +22,11 @@ for t in T1 T2 T3; do
 		fail "dl_three_cycle: the report does not name $t"
 done
 
+# What the program printed before it deadlocked reaches its output, even
+# when stdio buffered it (stdout to a file).
+timeout 20 ./dl_three_cycle >three.out 2>/dev/null
+grep -q '^three threads started$' three.out || fail "dl_three_cycle: its buffered output was lost"
+
 # One report, and the rest counted.
 PVCHECK_OPTIONS=json=loop.json timeout 20 ./misuse_unlock_loop 2>loop.txt
 [ "$(wc -l <loop.json)" -eq 1 ] || fail "misuse_unlock_loop: $(wc -l <loop.json) reports, not 1"
