@@ -916,6 +916,8 @@ static void wait_begin(pv_thread *t, pv_wait_kind kind, uintptr_t object, pv_sit
  * forgotten since: the object was destroyed, initialised again or freed,
  * so the lock held is gone and the one at that address is new. (A thread
  * in a condition wait has handed its mutex back too, but makes no call.) */
+static int others_unlock; /* some thread unlocked a mutex another held */
+
 static int stale(const pv_thread *t, uintptr_t m)
 {
 	int holders[PV_WG_MAX_HOLDERS];
@@ -988,7 +990,12 @@ void pv_dl_before_lock(pv_thread *t, uintptr_t m, pv_lock_mode mode, pv_wait_kin
 									 : PV_RELOCK_FAILS)
 						: (h->mode == PV_LOCK_EXCL ? PV_RELOCK_FAILS
 									 : PV_RELOCK_DEADLOCKS);
-	if (h && relock != PV_RELOCK_RECURSIVE && blocking) {
+	/* Once a thread has unlocked a mutex another holds, a holder's relock
+	 * may be ended by another thread's unlock: it is not a deadlock for
+	 * certain (the misuse was reported). */
+	int relock_waits = h && !rw && relock == PV_RELOCK_DEADLOCKS &&
+			   __atomic_load_n(&others_unlock, __ATOMIC_RELAXED);
+	if (h && relock != PV_RELOCK_RECURSIVE && blocking && !relock_waits) {
 		if (relock == PV_RELOCK_FAILS) {
 			report_misuse(t, rw ? "second lock of an rwlock by its writer (it fails with EDEADLK)"
 					    : "double lock of a mutex", m, pc, h);
@@ -1067,6 +1074,10 @@ int pv_dl_before_unlock(pv_thread *t, uintptr_t m, uintptr_t pc)
 			add_lock(r, m);
 			pv_snprintf(r->note, sizeof r->note, "thread T%d holds it", holders[0]);
 			emit(r);
+			/* glibc unlocks it all the same: its holder holds it no more
+			 * (the holder's list learns so when it next uses it). */
+			pv_wg_owner_release(holders[0], m);
+			__atomic_store_n(&others_unlock, 1, __ATOMIC_RELAXED);
 		} else {
 			report_misuse(t, "unlock of a mutex that is not locked", m, pc, NULL);
 		}
