@@ -43,11 +43,19 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 	pv_thread *t = synchronous(sig) ? NULL : pv_cur();
 	if (t)
 		t->in_handler++;
-	const struct sigaction *h = &handlers[sig];
-	if (h->sa_flags & SA_SIGINFO)
-		h->sa_sigaction(sig, si, uc);
-	else if (is_function(h))
-		h->sa_handler(sig);
+	struct sigaction h = handlers[sig];
+	/* SA_RESETHAND is the trampoline's to do: a deferred signal must still
+	 * find it installed. */
+	if (h.sa_flags & SA_RESETHAND) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigemptyset(&dfl.sa_mask);
+		REAL(sigaction)(sig, &dfl, NULL);
+		handlers[sig] = dfl;
+	}
+	if (h.sa_flags & SA_SIGINFO)
+		h.sa_sigaction(sig, si, uc);
+	else if (is_function(&h))
+		h.sa_handler(sig);
 	if (t)
 		t->in_handler--;
 }
@@ -61,7 +69,7 @@ static int install(int sig, const struct sigaction *act, struct sigaction *old)
 	if (wrap) {
 		handlers[sig] = *act;
 		mine = *act;
-		mine.sa_flags |= SA_SIGINFO;
+		mine.sa_flags = (mine.sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
 		mine.sa_sigaction = trampoline;
 	}
 	int r = REAL(sigaction)(sig, wrap ? &mine : act, old);
