@@ -30,9 +30,48 @@ static inline bucket *bucket_of(uintptr_t p)
 	return &table[((uint64_t)p * 0x9e3779b97f4a7c15ull) >> (64 - 14)];
 }
 
+/* Records go back to a short list of the thread's own: a program that
+ * allocates in a loop takes no allocator call of ours per block. */
+#define SPARE_MAX 64
+static __thread block *spare __attribute__((tls_model("initial-exec")));
+static __thread int nspare __attribute__((tls_model("initial-exec")));
+
+static block *record_new(void)
+{
+	block *b = spare;
+	if (!b)
+		return pv_alloc(sizeof *b);
+	spare = b->next;
+	nspare--;
+	return b;
+}
+
+static void record_free(block *b)
+{
+	if (!b)
+		return;
+	if (nspare == SPARE_MAX) {
+		pv_free(b);
+		return;
+	}
+	b->next = spare;
+	spare = b;
+	nspare++;
+}
+
+void pv_heap_thread_end(void)
+{
+	while (spare) {
+		block *b = spare;
+		spare = b->next;
+		pv_free(b);
+	}
+	nspare = 0;
+}
+
 void pv_heap_add(uintptr_t p, size_t size, int tid, pv_ctx ctx, uintptr_t pc)
 {
-	block *b = pv_alloc(sizeof *b);
+	block *b = record_new();
 	*b = (block){ p, size, tid, ctx, pc, -1, 0, 0, NULL };
 	bucket *bk = bucket_of(p);
 	block *stale = NULL;
@@ -44,7 +83,7 @@ void pv_heap_add(uintptr_t p, size_t size, int tid, pv_ctx ctx, uintptr_t pc)
 		bk->freed = NULL;
 	}
 	pv_lock_release(&bk->lock);
-	pv_free(stale);
+	record_free(stale);
 }
 
 size_t pv_heap_remove(uintptr_t p, int tid, uint32_t slot, pv_epoch epoch)
@@ -69,7 +108,7 @@ size_t pv_heap_remove(uintptr_t p, int tid, uint32_t slot, pv_epoch epoch)
 		gone = old;
 	}
 	pv_lock_release(&bk->lock);
-	pv_free(gone);
+	record_free(gone);
 	return size;
 }
 

@@ -35,4 +35,7 @@ void pv_heap_fork_prepare(void);
 void pv_heap_fork_parent(void);
 void pv_heap_fork_child(void);
 
+/* The calling thread ends: the records it kept for reuse go back. */
+void pv_heap_thread_end(void);
+
 #endif

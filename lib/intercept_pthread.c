@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "deadlock.h"
 #include "init.h"
+#include "heap.h"
 #include "intercept.h"
 #include "schedule.h"
 #include "session.h"
@@ -191,6 +192,7 @@ static void thread_end(pv_thread *t)
 		pv_dl_thread_exit(t, exit_pc);
 		pv_thread_finish(t);
 		pv_sched_thread_end(t);
+		pv_heap_thread_end();
 	}
 }
 
