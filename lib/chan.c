@@ -437,16 +437,19 @@ static int perform(pv_chan_case *a, pv_chan *const *locked, size_t nlocked)
 
 #define SMALL 8
 
-static void lock_all(pv_chan *const *cs, size_t n)
+/* Every channel of a select but skip (NULL: all of them). */
+static void lock_all(pv_chan *const *cs, size_t n, const pv_chan *skip)
 {
 	for (size_t i = 0; i < n; i++)
-		lock(cs[i]);
+		if (cs[i] != skip)
+			lock(cs[i]);
 }
 
-static void unlock_all(pv_chan *const *cs, size_t n)
+static void unlock_all(pv_chan *const *cs, size_t n, const pv_chan *skip)
 {
 	for (size_t i = n; i-- > 0;)
-		unlock(cs[i]);
+		if (cs[i] != skip)
+			unlock(cs[i]);
 }
 
 /* One ready arm performed, chosen uniformly among the ready ones, or -1. */
@@ -508,13 +511,13 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 	parker *p = NULL;
 	pv_chan *gone = NULL; /* the channel that claimed us: not ours to lock again */
 	int fired;
-	lock_all(cs, ncs);
+	lock_all(cs, ncs, NULL);
 	for (;;) {
 		fired = try_arms(arms, n, idx, cs, ncs);
 		if (fired >= 0 || !block)
 			break;
 		if (!p && !(p = calloc(1, sizeof *p))) {
-			unlock_all(cs, ncs);
+			unlock_all(cs, ncs, NULL);
 			misuse("out of memory in a channel wait", hook_chan);
 		}
 		p->state = 0;
@@ -528,7 +531,7 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 		uint32_t seq = p->seq;
 		if (unbuffered)
 			__tsan_release(&p->key_in);
-		unlock_all(cs, ncs);
+		unlock_all(cs, ncs, NULL);
 
 		if (pv_chan_block_begin)
 			pv_chan_block_begin(hook_chan, hook_dir);
@@ -549,10 +552,7 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 						CLAIM_DONE);)
 			park(&p->seq, now);
 		gone = claimed ? arms[p->fired].chan : NULL;
-		/* With every channel locked, nobody can be claiming p. */
-		for (size_t i = 0; i < ncs; i++)
-			if (cs[i] != gone)
-				lock(cs[i]);
+		lock_all(cs, ncs, gone);
 		for (size_t i = 0; i < n; i++)
 			if (arms[i].chan && arms[i].chan != gone)
 				dequeue(arms[i].dir == PV_CHAN_SEND ? &arms[i].chan->sendq
@@ -564,9 +564,7 @@ static int do_select(pv_chan_case *arms, size_t n, int block, int hook_dir)
 			break;
 		}
 	}
-	for (size_t i = ncs; i-- > 0;)
-		if (cs[i] != gone)
-			unlock(cs[i]);
+	unlock_all(cs, ncs, gone);
 	wake_claimed();
 	free(p);
 	if (n > SMALL) {
